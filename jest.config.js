@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Tests synthesize apps and bundle scripts with esbuild: give them room on a 2-core machine.
+  testTimeout: 120_000,
+  maxWorkers: 2,
+};

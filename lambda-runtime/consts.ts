@@ -1,0 +1,61 @@
+/**
+ * Names shared by the construct (lib/) and the runtime handler (lambda-runtime/), so the two can never
+ * disagree. Changing any value here changes deployed custom resources: treat them as a public contract.
+ */
+
+/** CloudFormation resource type of a deployment script's custom resource. */
+export const RESOURCE_TYPE = 'Custom::DeploymentScript';
+
+/** Custom resource properties, as the runtime reads them from `ResourceProperties`. */
+export const PROP_FUNCTION_NAME = 'ScriptFunctionName';
+export const PROP_TRIGGER = 'Trigger';
+export const PROP_PARAMETERS = 'Parameters';
+export const PROP_RUN_POLICY = 'RunPolicy';
+export const PROP_RUN_TOKEN = 'RunToken';
+export const PROP_LOG_GROUP_NAME = 'LogGroupName';
+export const PROP_TIMEOUT_SECONDS = 'TimeoutSeconds';
+
+/** Values of the `Trigger` property. */
+export const TRIGGER_AFTER_DEPLOY = 'after:deploy';
+export const TRIGGER_BEFORE_DELETE = 'before:delete';
+
+/** Values of the `RunPolicy` property. */
+export const RUN_POLICY_ON_STACK_CHANGE = 'on-stack-change';
+export const RUN_POLICY_EVERY_DEPLOYMENT = 'every-deployment';
+export const RUN_POLICY_ON_SCRIPT_CHANGE = 'on-script-change';
+export const RUN_POLICY_ONCE = 'once';
+
+/**
+ * The longest a Lambda script may run. The Provider framework's function that waits for our runtime has a
+ * fixed 15 minute timeout; the runtime needs the rest for reading the stack, retrying a not-yet-propagated
+ * role and reporting.
+ */
+export const MAX_SCRIPT_TIMEOUT_SECONDS = 14 * 60;
+
+/** Timeout of the runtime function: below the Provider framework's 15 minutes, above the script's bound. */
+export const RUNTIME_TIMEOUT_SECONDS = 14 * 60 + 50;
+
+/** How long the runtime retries an `AccessDeniedException` from Invoke (a freshly created role). */
+export const ACCESS_DENIED_RETRY_SECONDS = 30;
+
+/**
+ * The most bytes (UTF-8, JSON-escaped) the runtime's error message may take. The Provider framework appends
+ * a log group line, and the response also carries the stack id, request id and resource ids; CloudFormation
+ * rejects a response body over 4096 bytes.
+ */
+export const MAX_REASON_BYTES = 2500;
+
+/**
+ * Environment variable prefix reserved for the library's own use (the context of container tasks and the
+ * command line); users cannot set variables that start with it.
+ */
+export const RESERVED_ENV_PREFIX = 'DEPLOYMENT_SCRIPT_';
+
+/** The key of the client context object that carries the run's context to a Lambda script. */
+export const CLIENT_CONTEXT_KEY = 'custom';
+
+/**
+ * The most bytes (UTF-8 JSON) a script's result may take as the custom resource's `Data`. CloudFormation caps
+ * the whole response at 4096 bytes, which also carries the ids and the framework's fields.
+ */
+export const MAX_RESULT_BYTES = 2000;

@@ -1,0 +1,3 @@
+export * from './deployment-script';
+export * from './run-policy';
+export * from './script-trigger';

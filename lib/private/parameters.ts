@@ -1,0 +1,115 @@
+import { IResolvable, SecretValue, Token, Tokenization } from 'aws-cdk-lib';
+
+/** CloudFormation dynamic references that resolve to a secret at deploy time. */
+const SECRET_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure):/;
+
+const FIX = 'Pass secrets to the script through `environment` instead: parameters are written to the template in clear text.';
+
+/**
+ * Checks, before anything is created, that `parameters` can travel as one JSON document and holds no secret
+ * that can be seen without resolving the app. Throws an error naming the prop path, the value and the fix.
+ *
+ * Secrets hidden behind lazy tokens are found later by {@link findSecretReference} on the resolved document.
+ */
+export function validateParameters(scriptPath: string, parameters: { [key: string]: any }): void {
+  const seen = new Set<object>();
+  const fail = (path: string, problem: string, fix: string): never => {
+    throw new Error(`DeploymentScript ${scriptPath}: ${path} ${problem}. ${fix}`);
+  };
+
+  const visit = (value: any, path: string): void => {
+    if (value === null || typeof value === 'boolean') { return; }
+    if (typeof value === 'string') {
+      if (SECRET_REFERENCE.test(value)) {
+        fail(path, `is a secret reference (${JSON.stringify(truncate(value))})`, FIX);
+      }
+      if (Token.isUnresolved(value)) {
+        for (const token of Tokenization.reverseString(value).tokens) { visitToken(token, path); }
+      }
+      return;
+    }
+    if (typeof value === 'number') {
+      if (Token.isUnresolved(value)) {
+        const token = Tokenization.reverseNumber(value);
+        if (token) { visitToken(token, path); }
+        return;
+      }
+      if (!Number.isFinite(value)) {
+        fail(path, `is ${value}, which JSON cannot represent`, 'Pass a finite number, a string or null.');
+      }
+      return;
+    }
+    if (value === undefined) {
+      fail(path, 'is undefined, which JSON drops', 'Remove the key, or pass null.');
+    }
+    if (typeof value !== 'object') {
+      fail(path, `is a ${typeof value}, which JSON cannot represent`, 'Pass strings, numbers, booleans, null, arrays and plain objects only.');
+    }
+    if (SecretValue.isSecretValue(value)) {
+      fail(path, 'is a SecretValue', FIX);
+    }
+    if (Tokenization.isResolvable(value)) {
+      visitToken(value, path);
+      return;
+    }
+    if (seen.has(value)) {
+      fail(path, 'refers back to one of its own parents', 'Pass a tree: JSON cannot represent a circular structure.');
+    }
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, `${path}[${i}]`));
+    } else {
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = value.constructor?.name ?? 'object';
+        fail(path, `is an instance of ${kind}, not a plain object`, 'Convert it to strings, numbers, booleans, arrays and plain objects (a Date to an ISO string, for example).');
+      }
+      for (const [key, item] of Object.entries(value)) { visit(item, `${path}.${key}`); }
+    }
+    seen.delete(value);
+  };
+
+  const visitToken = (token: IResolvable, path: string): void => {
+    if (SecretValue.isSecretValue(token)) {
+      fail(path, 'holds a SecretValue', FIX);
+    }
+  };
+
+  visit(parameters, 'parameters');
+}
+
+/**
+ * Returns the first CloudFormation secret dynamic reference (`{{resolve:secretsmanager:…}}`,
+ * `{{resolve:ssm-secure:…}}`) found in a resolved value, or undefined.
+ */
+export function findSecretReference(resolved: any): string | undefined {
+  if (typeof resolved === 'string') {
+    const match = SECRET_REFERENCE.exec(resolved);
+    return match ? truncate(resolved.slice(match.index)) : undefined;
+  }
+  if (Array.isArray(resolved)) {
+    // A reference split across the parts of an Fn::Join is found in the joined literal text.
+    const literal = resolved.filter((x) => typeof x === 'string').join('');
+    if (SECRET_REFERENCE.test(literal)) { return truncate(literal.slice(literal.search(SECRET_REFERENCE))); }
+    for (const item of resolved) {
+      const found = findSecretReference(item);
+      if (found) { return found; }
+    }
+    return undefined;
+  }
+  if (resolved && typeof resolved === 'object') {
+    for (const item of Object.values(resolved)) {
+      const found = findSecretReference(item);
+      if (found) { return found; }
+    }
+  }
+  return undefined;
+}
+
+export function secretReferenceError(scriptPath: string, reference: string): string {
+  return `DeploymentScript ${scriptPath}: parameters hold a secret reference (${JSON.stringify(reference)}). ${FIX}`;
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,85 @@
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
+import { analyzeStack, ScriptEntry, StackAnalysis } from './stack-analysis';
+
+/** Where the build puts the bundled runtime handler (scripts/bundle-runtime.mjs). */
+const RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'runtime');
+
+/**
+ * The construct id of the per-stack provider. Part of the public contract: changing it replaces the
+ * provider's functions and every script's service token.
+ */
+export const PROVIDER_ID = 'DeploymentScriptProvider';
+
+/**
+ * The one custom resource provider of a stack, shared by all its deployment scripts: aws-cdk-lib's
+ * Provider framework in front of this library's runtime function, which decides whether a request runs the
+ * script, invokes it and reports.
+ */
+export class DeploymentScriptProvider extends Construct {
+  /** Returns the stack's provider, creating it on first use. */
+  public static of(scope: IConstruct): DeploymentScriptProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(PROVIDER_ID);
+    if (existing) {
+      if (!(existing instanceof DeploymentScriptProvider)) {
+        throw new Error(`${stack.node.path} already has a construct named '${PROVIDER_ID}': rename it, this library uses that id for its provider.`);
+      }
+      return existing;
+    }
+    return new DeploymentScriptProvider(stack, PROVIDER_ID);
+  }
+
+  public readonly serviceToken: string;
+  public readonly runtimeFunction: lambda.Function;
+  private readonly scripts: ScriptEntry[] = [];
+  private analysis?: StackAnalysis;
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    const stack = scope;
+
+    this.runtimeFunction = new lambda.Function(this, 'Runtime', {
+      description: 'cdk-deployment-script: runs the deployment scripts of this stack',
+      code: lambda.Code.fromAsset(RUNTIME_ASSET),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(RUNTIME_TIMEOUT_SECONDS),
+    });
+    // The runtime reads the stack's status to tell a deployment from its rollback, and a stack deletion
+    // from the removal of one script.
+    this.runtimeFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+    }));
+
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction });
+    this.serviceToken = provider.serviceToken;
+
+    this.node.addValidation({ validate: () => this.analyze().errors });
+  }
+
+  /** Registers a script: the runtime may invoke its function, and the analysis takes it into account. */
+  public register(script: ScriptEntry, scriptFunction: lambda.IFunction): void {
+    this.scripts.push(script);
+    scriptFunction.grantInvoke(this.runtimeFunction);
+  }
+
+  /**
+   * The analysis of the stack's finished template, computed once, when first asked for during synthesis
+   * (validation or resolution), after every construct has been added.
+   */
+  public analyze(): StackAnalysis {
+    if (!this.analysis) {
+      this.analysis = analyzeStack(Stack.of(this), this.scripts, this);
+    }
+    return this.analysis;
+  }
+}

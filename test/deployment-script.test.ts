@@ -1,0 +1,290 @@
+import { CfnResource, Duration, Size } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as consts from '../lambda-runtime/consts';
+import { DeploymentScript, RunPolicy, ScriptTrigger } from '../lib';
+import { ECHO_SCRIPT, newStack, PYTHON_SCRIPT_DIR, scriptIds } from './support/template';
+
+describe('DeploymentScript', () => {
+  test('the SPEC example synthesizes: a custom resource carrying the script, its parameters and its trigger', () => {
+    // GIVEN
+    const { stack } = newStack();
+    const api = new apigwv2.HttpApi(stack, 'myHttpApi');
+    const topic = new sns.Topic(stack, 'Topic');
+
+    // WHEN
+    new DeploymentScript(stack, 'testApiMethods', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      entry: ECHO_SCRIPT,
+      parameters: { apiURL: api.url, testPaths: ['my/path/1', 'my/path/2'] },
+      environment: { LOG_LEVEL: 'debug' },
+      iamRoleStatements: [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] })],
+    });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties(consts.RESOURCE_TYPE, {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeploymentScriptProvider'), 'Arn'] },
+      [consts.PROP_TRIGGER]: 'after:deploy',
+      [consts.PROP_RUN_POLICY]: 'on-stack-change',
+      [consts.PROP_FUNCTION_NAME]: { Ref: Match.stringLikeRegexp('^testApiMethodsFunction') },
+      [consts.PROP_PARAMETERS]: {
+        'Fn::Join': ['', Match.arrayWith([
+          '{"apiURL":"https://',
+          { Ref: Match.stringLikeRegexp('^myHttpApi') },
+          Match.stringLikeRegexp('/","testPaths":\\["my/path/1","my/path/2"\\]}$'),
+        ])],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'cdk-deployment-script: Stack/testApiMethods (after:deploy)',
+      Environment: { Variables: { LOG_LEVEL: 'debug' } },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^Topic') } }] },
+      Roles: [{ Ref: Match.stringLikeRegexp('^testApiMethodsFunctionServiceRole') }],
+    });
+  });
+
+  test('parameters travel as one JSON document with their types', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'Script', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      entry: ECHO_SCRIPT,
+      parameters: { n: 1, b: true, l: ['a', 2], o: { k: 'v' }, z: null },
+    });
+    const [id] = scriptIds(Template.fromStack(stack));
+    const props = Template.fromStack(stack).toJSON().Resources[id].Properties;
+    expect(typeof props[consts.PROP_PARAMETERS]).toBe('string');
+    expect(JSON.parse(props[consts.PROP_PARAMETERS])).toStrictEqual({ n: 1, b: true, l: ['a', 2], o: { k: 'v' }, z: null });
+  });
+
+  test('no parameters send an empty object', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.BEFORE_DELETE, entry: ECHO_SCRIPT });
+    Template.fromStack(stack).hasResourceProperties(consts.RESOURCE_TYPE, {
+      [consts.PROP_PARAMETERS]: '{}',
+      [consts.PROP_TRIGGER]: 'before:delete',
+    });
+  });
+
+  test('defaults: Node.js 24, handler "handler", 10 minutes, 1024 MB, Lambda\'s log group, no VPC', () => {
+    const { stack } = newStack();
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 600,
+      MemorySize: 1024,
+      VpcConfig: Match.absent(),
+      LoggingConfig: Match.absent(),
+      EphemeralStorage: Match.absent(),
+      Architectures: Match.absent(),
+    });
+    template.hasResourceProperties(consts.RESOURCE_TYPE, {
+      [consts.PROP_TIMEOUT_SECONDS]: '600',
+      [consts.PROP_LOG_GROUP_NAME]: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: Match.stringLikeRegexp('^ScriptFunction') }]] },
+    });
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    expect(script.runPolicy).toBe(RunPolicy.ON_STACK_CHANGE);
+    expect(script.trigger).toBe(ScriptTrigger.AFTER_DEPLOY);
+  });
+
+  test('every function prop reaches the script\'s function', () => {
+    const { stack } = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
+    const sg = new ec2.SecurityGroup(stack, 'Sg', { vpc });
+    const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    new DeploymentScript(stack, 'Script', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      entry: ECHO_SCRIPT,
+      handler: 'default',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      timeout: Duration.minutes(14),
+      memorySize: 2048,
+      ephemeralStorageSize: Size.gibibytes(2),
+      architecture: lambda.Architecture.ARM_64,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [sg],
+      logGroup,
+      role,
+      description: 'migrate the database',
+      bundling: { minify: true },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.default',
+      Runtime: 'nodejs22.x',
+      Timeout: 840,
+      MemorySize: 2048,
+      EphemeralStorage: { Size: 2048 },
+      Architectures: ['arm64'],
+      Description: 'migrate the database',
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyRole'), 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^Logs') } },
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] }],
+        SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^VpcPrivateSubnet1') }]),
+      },
+    });
+    template.hasResourceProperties(consts.RESOURCE_TYPE, {
+      [consts.PROP_LOG_GROUP_NAME]: { Ref: Match.stringLikeRegexp('^Logs') },
+      [consts.PROP_TIMEOUT_SECONDS]: '840',
+    });
+  });
+
+  test('logRetention creates a retained log group for the script', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'Script', {
+      trigger: ScriptTrigger.BEFORE_DELETE,
+      entry: ECHO_SCRIPT,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 7 },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ScriptLogGroup') } },
+    });
+  });
+
+  test('a script in a VPC gets its own security group and is IConnectable', () => {
+    const { stack } = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, vpc, allowAllOutbound: false });
+    const other = new ec2.SecurityGroup(stack, 'Db', { vpc });
+    other.connections.allowFrom(script, ec2.Port.tcp(5432));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScriptFunctionSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AWSLambdaVPCAccessExecutionRole')])] }]),
+    });
+  });
+
+  test('prebuilt code in another runtime: a Python script', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'Script', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      code: lambda.Code.fromAsset(PYTHON_SCRIPT_DIR),
+      handler: 'script.handler',
+      runtime: lambda.Runtime.PYTHON_3_13,
+      parameters: { table: 'users' },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'python3.13',
+      Handler: 'script.handler',
+      Timeout: 600,
+    });
+  });
+
+  test('IGrantable: other constructs grant to the script', () => {
+    const { stack } = newStack();
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    bucket.grantRead(script);
+    script.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:eu-west-1:111111111111:q'] }));
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) }),
+          Match.objectLike({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111111111111:q' }),
+        ]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^ScriptFunctionServiceRole') }],
+    });
+  });
+
+  test('addEnvironment adds a variable', () => {
+    const { stack } = newStack();
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { A: '1' } });
+    expect(script.addEnvironment('B', '2')).toBe(script);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { A: '1', B: '2' } },
+    });
+  });
+
+  test('getResult reads an attribute of the custom resource', () => {
+    const { stack } = newStack();
+    const script = new DeploymentScript(stack, 'Seed', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    new CfnResource(stack, 'Consumer', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: script.getResult('tenantId') } });
+    const template = Template.fromStack(stack);
+    const [id] = scriptIds(template);
+    template.hasResourceProperties('AWS::SSM::Parameter', { Value: { 'Fn::GetAtt': [id, 'tenantId'] } });
+  });
+
+  test('the custom resource keeps its construct id and type: a change would replace users\' resources', () => {
+    const { stack } = newStack();
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    expect(script.resource.node.id).toBe('Default');
+    expect(script.scriptFunction.node.id).toBe('Function');
+    expect(stack.node.tryFindChild('DeploymentScriptProvider')).toBeDefined();
+    expect(consts.RESOURCE_TYPE).toBe('Custom::DeploymentScript');
+    // A script at the top of a stack keeps its construct id as logical id; deeper ones get a path hash.
+    expect(scriptIds(Template.fromStack(stack))).toEqual(['Script']);
+  });
+});
+
+describe('the per-stack provider', () => {
+  test('is shared by all the scripts of a stack', () => {
+    const { stack } = newStack();
+    for (const id of ['One', 'Two', 'Three']) {
+      new DeploymentScript(stack, id, { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    }
+    const template = Template.fromStack(stack);
+    const tokens = Object.values(template.findResources(consts.RESOURCE_TYPE)).map((r) => JSON.stringify(r.Properties.ServiceToken));
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 1);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'framework.onEvent' }, 1);
+  });
+
+  test('may invoke the stack\'s scripts and describe this stack, nothing more', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'One', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    new DeploymentScript(stack, 'Two', { trigger: ScriptTrigger.BEFORE_DELETE, entry: ECHO_SCRIPT });
+    const template = Template.fromStack(stack);
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DeploymentScriptProviderRuntimeServiceRole') }] },
+    });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:eu-west-1:111111111111:stack/Stack/*']] } },
+    ]));
+    const invoked = statements.filter((s: any) => s.Action === 'lambda:InvokeFunction').flatMap((s: any) => s.Resource);
+    expect(invoked.map((r: any) => JSON.stringify(r)).join(' ')).toMatch(/OneFunction.*TwoFunction/);
+    expect(statements.map((s: any) => s.Action).sort()).toEqual(['cloudformation:DescribeStacks', 'lambda:InvokeFunction', 'lambda:InvokeFunction'].sort());
+    expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+
+  test('stacks get a provider each', () => {
+    const { app, stack } = newStack('A');
+    const other = new (stack.constructor as any)(app, 'B');
+    new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    new DeploymentScript(other, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    expect(Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Handler: 'framework.onEvent' } })).not.toEqual({});
+    expect(Template.fromStack(other).findResources('AWS::Lambda::Function', { Properties: { Handler: 'framework.onEvent' } })).not.toEqual({});
+  });
+
+  test('a construct already named like the provider is reported', () => {
+    const { stack } = newStack();
+    new s3.Bucket(stack, 'DeploymentScriptProvider');
+    expect(() => new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT }))
+      .toThrow(/Stack already has a construct named 'DeploymentScriptProvider': rename it/);
+  });
+});

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import * as consts from '../lambda-runtime/consts';
+import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
 import { validateEnvironmentKey } from './private/environment';
 import { findSecretReference, secretReferenceError, validateParameters } from './private/parameters';
 import { DeploymentScriptProvider } from './private/provider';
@@ -27,6 +28,18 @@ export interface IDeploymentScript extends IConstruct, iam.IGrantable {
    * and so runs, before it.
    */
   runAfter(...scripts: IDeploymentScript[]): void;
+}
+
+/**
+ * Options for connecting a script to one target.
+ */
+export interface ConnectOptions {
+  /**
+   * The target's name in the script's variables: `STP_<NAME>_<VARIABLE>`. Upper snake case.
+   *
+   * @default - the target's construct id in upper snake case (`myDatabase` → `MY_DATABASE`)
+   */
+  readonly name?: string;
 }
 
 /**
@@ -60,6 +73,23 @@ export interface DeploymentScriptOptions {
    * @default - no environment variables
    */
   readonly environment?: { [key: string]: string };
+
+  /**
+   * Resources the script uses. For each, the script gets least-privilege permissions, network access when
+   * the target lives in a VPC (the script joins that VPC), and environment variables named
+   * `STP_<NAME>_<VARIABLE>` (e.g. `STP_MY_BUCKET_NAME`), where `<NAME>` is the target's construct id in
+   * upper snake case. Use `connectTo()` to give a target another name.
+   *
+   * @default - no connections
+   */
+  readonly connectTo?: IConstruct[];
+
+  /**
+   * The prefix of the variables that `connectTo` sets.
+   *
+   * @default 'STP_'
+   */
+  readonly variablePrefix?: string;
 
   /**
    * Which deployments run an `AFTER_DEPLOY` script again.
@@ -263,10 +293,17 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
 
   public readonly grantPrincipal: iam.IPrincipal;
 
+  /** The VPC the script runs in, if any. */
+  public readonly vpc?: ec2.IVpc;
+
   /** The re-run policy in force. */
   public readonly runPolicy: RunPolicy;
 
   private readonly environment: { [key: string]: string } = {};
+  /** Where each variable came from, for messages about clashes. */
+  private readonly variableSources = new Map<string, string>();
+  private readonly targetNames = new Map<string, string>();
+  private readonly variablePrefix: string;
   private readonly orderedAfter: CfnResource[] = [];
 
   constructor(scope: Construct, id: string, props: DeploymentScriptProps) {
@@ -274,6 +311,11 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
     super(scope, validateProps(scope.node.path ? `${scope.node.path}/${id}` : id, props) ?? id);
     Object.defineProperty(this, SCRIPT_SYMBOL, { value: true });
     Object.assign(this.environment, props.environment);
+    for (const key of Object.keys(this.environment)) { this.variableSources.set(key, "the script's environment"); }
+    this.variablePrefix = props.variablePrefix ?? 'STP_';
+    const bindings = (props.connectTo ?? []).map((target) => [target, bindTarget(target, this.node.path)] as const);
+    const vpc = props.vpc ?? this.inferVpc(bindings);
+    this.vpc = vpc;
 
     this.trigger = props.trigger;
     this.runPolicy = props.runPolicy ?? RunPolicy.ON_STACK_CHANGE;
@@ -291,7 +333,7 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
       architecture: props.architecture,
       environment: this.environment,
       initialPolicy: props.iamRoleStatements,
-      vpc: props.vpc,
+      vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       allowAllOutbound: props.allowAllOutbound,
@@ -344,6 +386,7 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
       },
     });
 
+    for (const [target, binding] of bindings) { this.applyBinding(target, binding, {}); }
     this.runAfter(...props.runAfter ?? []);
     this.runBefore(...props.runBefore ?? []);
   }
@@ -361,10 +404,24 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
    * reserved.
    */
   public addEnvironment(key: string, value: string): DeploymentScript {
+    const source = this.variableSources.get(key);
+    if (source !== undefined && source !== "the script's environment") {
+      throw new Error(`DeploymentScript ${this.node.path}: environment variable '${key}' is already set by ${source}. Choose another name.`);
+    }
     validateEnvironmentKey(this.node.path, key, this.environment);
     this.environment[key] = value;
+    this.variableSources.set(key, "the script's environment");
     this.scriptFunction.addEnvironment(key, value);
     return this;
+  }
+
+  /**
+   * Connects the script to a resource: least-privilege permissions, network access when the target lives
+   * in a VPC, and the `STP_<NAME>_<VARIABLE>` environment variables. A target in a VPC can only be added
+   * here if the script already runs in that VPC (give it `vpc`, or list the target in the `connectTo` prop).
+   */
+  public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
+    this.applyBinding(target, bindTarget(target, this.node.path), options);
   }
 
   /** Adds a statement to the script's role. */
@@ -428,6 +485,62 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
    */
   public getResult(key: string): string {
     return this.resource.getAttString(key);
+  }
+
+  private inferVpc(bindings: ReadonlyArray<readonly [IConstruct, TargetBinding]>): ec2.IVpc | undefined {
+    let found: [IConstruct, ec2.IVpc] | undefined;
+    for (const [target, binding] of bindings) {
+      if (!binding.vpc) { continue; }
+      if (found && found[1].vpcId !== binding.vpc.vpcId) {
+        throw new Error(`DeploymentScript ${this.node.path}: connectTo targets live in different VPCs (${found[0].node.path} in ${found[1].node.path}, `
+          + `${target.node.path} in ${binding.vpc.node.path}). A script runs in one VPC: give 'vpc' and connect to targets of that VPC only.`);
+      }
+      found = found ?? [target, binding.vpc];
+    }
+    return found?.[1];
+  }
+
+  private applyBinding(target: IConstruct, binding: TargetBinding, options: ConnectOptions): void {
+    const where = `DeploymentScript ${this.node.path}`;
+    const name = options.name ?? upperSnakeCase(target.node.id);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+      throw new Error(`${where}: the name of connectTo target ${target.node.path} is '${name}'. Give a name in upper snake case starting with a letter, e.g. connectTo(target, { name: 'MAIN_DB' }).`);
+    }
+    const previous = this.targetNames.get(name);
+    if (previous !== undefined) {
+      throw new Error(`${where}: connectTo targets ${previous} and ${target.node.path} have the same name '${name}'. `
+        + 'Give one of them another name with connectTo(target, { name }).');
+    }
+    if (binding.vpc) {
+      if (!this.scriptFunction.isBoundToVpc) {
+        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in a VPC, and the script does not. `
+          + "List it in the 'connectTo' prop, so that the script joins its VPC, or give the script 'vpc'.");
+      }
+      const own = this.vpc;
+      if (own && own.vpcId !== binding.vpc.vpcId) {
+        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in ${binding.vpc.node.path}, and the script runs in ${own.node.path}. `
+          + 'Run the script in the VPC of the targets it connects to.');
+      }
+    }
+    const variables = Object.entries(binding.variables ?? {}).map(([variable, value]) => [`${this.variablePrefix}${name}_${variable}`, value] as const);
+    for (const [key] of variables) {
+      const source = this.variableSources.get(key);
+      if (source !== undefined) {
+        throw new Error(`${where}: variable '${key}' of connectTo target ${target.node.path} is already set by ${source}. `
+          + 'Rename the environment variable, give the target another name with connectTo(target, { name }), or change variablePrefix.');
+      }
+      validateEnvironmentKey(this.node.path, key, {});
+    }
+    this.targetNames.set(name, target.node.path);
+    for (const [key, value] of variables) {
+      this.variableSources.set(key, `connectTo target ${target.node.path}`);
+      this.environment[key] = value;
+      this.scriptFunction.addEnvironment(key, value);
+    }
+    for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
+    binding.grant?.(this);
+    for (const rule of binding.ingress ?? []) { rule.peer.connections.allowFrom(this, rule.port, rule.description); }
+    if (binding.onBind) { binding.onBind(this.scriptFunction.role!); }
   }
 
   /** The chain of `runAfter` orderings from this script to `target`, if there is one. */

@@ -1,3 +1,5 @@
 export * from './deployment-script';
 export * from './run-policy';
 export * from './script-trigger';
+export * from './connect/aws-api/public';
+export * from './connect/network/public';

@@ -304,11 +304,11 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
   private readonly variableSources = new Map<string, string>();
   private readonly targetNames = new Map<string, string>();
   private readonly variablePrefix: string;
-  private readonly orderedAfter: CfnResource[] = [];
+  private readonly orderedAfter: DeploymentScript[] = [];
 
   constructor(scope: Construct, id: string, props: DeploymentScriptProps) {
     // Checked before the construct joins the tree: bad input leaves nothing behind.
-    super(scope, validateProps(scope.node.path ? `${scope.node.path}/${id}` : id, props) ?? id);
+    super(scope, validateProps(scope, id, props) ?? id);
     Object.defineProperty(this, SCRIPT_SYMBOL, { value: true });
     Object.assign(this.environment, props.environment);
     for (const key of Object.keys(this.environment)) { this.variableSources.set(key, "the script's environment"); }
@@ -377,7 +377,12 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
     });
     const cfn = this.resource.node.defaultChild as CfnResource;
     cfn.addOverride('DependsOn', Lazy.list({ produce: () => provider.analyze().dependsOn(cfn) }, { omitEmpty: true }));
-    provider.register({ resource: cfn, scope: this, runAfter: this.orderedAfter, properties: () => properties }, this.scriptFunction);
+    provider.register({
+      resource: cfn,
+      scope: this,
+      runAfter: () => this.orderedAfter.map((other) => other.resource.node.defaultChild as CfnResource),
+      properties: () => ({ ...properties, ServiceToken: provider.serviceToken }),
+    }, this.scriptFunction);
 
     this.node.addValidation({
       validate: () => {
@@ -451,8 +456,7 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
       if (cycle) {
         throw new Error(`DeploymentScript ${this.node.path} cannot run after ${script.node.path}: that would make a cycle (${[this, ...cycle].map((s) => s.node.path).join(' -> ')}). Remove one of the orderings.`);
       }
-      const resource = script.resource.node.defaultChild as CfnResource;
-      if (!this.orderedAfter.includes(resource)) { this.orderedAfter.push(resource); }
+      if (!this.orderedAfter.includes(script)) { this.orderedAfter.push(script); }
     }
   }
 
@@ -545,8 +549,7 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
 
   /** The chain of `runAfter` orderings from this script to `target`, if there is one. */
   private pathTo(target: DeploymentScript): DeploymentScript[] | undefined {
-    for (const resource of this.orderedAfter) {
-      const next = resource.node.scope as DeploymentScript;
+    for (const next of this.orderedAfter) {
       if (next === target) { return [this, target]; }
       const rest = next.pathTo(target);
       if (rest) { return [this, ...rest]; }
@@ -569,7 +572,8 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
 const SCRIPT_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScript');
 
 /** Checks the props that must be right before anything is created. */
-function validateProps(path: string, props: DeploymentScriptProps): undefined {
+function validateProps(scope: Construct, id: string, props: DeploymentScriptProps): undefined {
+  const path = scope.node.path ? `${scope.node.path}/${id}` : id;
   const fail = (message: string): never => { throw new Error(`DeploymentScript ${path}: ${message}`); };
   if (!Object.values(ScriptTrigger).includes(props.trigger)) {
     fail(`'trigger' is ${JSON.stringify(props.trigger)}. Use ScriptTrigger.AFTER_DEPLOY or ScriptTrigger.BEFORE_DELETE.`);
@@ -615,7 +619,7 @@ function validateProps(path: string, props: DeploymentScriptProps): undefined {
   if (props.securityGroups !== undefined && props.allowAllOutbound !== undefined) {
     fail("both 'securityGroups' and 'allowAllOutbound' are given. Configure outbound rules on your security groups instead.");
   }
-  validateParameters(path, props.parameters ?? {});
+  validateParameters(path, props.parameters ?? {}, Stack.of(scope));
   const environment: { [key: string]: string } = {};
   for (const [key, value] of Object.entries(props.environment ?? {})) {
     validateEnvironmentKey(path, key, environment);

@@ -1,5 +1,3 @@
-import * as consts from '../lambda-runtime/consts';
-
 /**
  * Which deployments run an `AFTER_DEPLOY` script again after it first ran.
  *
@@ -16,7 +14,7 @@ export enum RunPolicy {
    * nothing changed. The library's own resources are left out of the hash, so upgrading this library does
    * not re-run scripts.
    */
-  ON_STACK_CHANGE = consts.RUN_POLICY_ON_STACK_CHANGE,
+  ON_STACK_CHANGE = 'on-stack-change',
 
   /**
    * Run on every deployment.
@@ -25,16 +23,16 @@ export enum RunPolicy {
    * set that runs the script, even when nothing else changed. `cdk diff` always shows the script as
    * changed.
    */
-  EVERY_DEPLOYMENT = consts.RUN_POLICY_EVERY_DEPLOYMENT,
+  EVERY_DEPLOYMENT = 'every-deployment',
 
   /**
    * Run when the script itself changes: its code, its configuration (runtime, environment, memory...) or
    * its parameters. This is how aws-cdk-lib's triggers behave.
    */
-  ON_SCRIPT_CHANGE = consts.RUN_POLICY_ON_SCRIPT_CHANGE,
+  ON_SCRIPT_CHANGE = 'on-script-change',
 
   /**
    * Run once, when the script is created, and never on an update.
    */
-  ONCE = consts.RUN_POLICY_ONCE,
+  ONCE = 'once',
 }

@@ -1,5 +1,3 @@
-import * as consts from '../lambda-runtime/consts';
-
 /**
  * When a deployment script runs.
  */
@@ -10,7 +8,7 @@ export enum ScriptTrigger {
    * A failure fails the deployment, and CloudFormation rolls the stack back. The rollback does not run the
    * script again.
    */
-  AFTER_DEPLOY = consts.TRIGGER_AFTER_DEPLOY,
+  AFTER_DEPLOY = 'after:deploy',
 
   /**
    * When the stack is deleted, before any other resource of the stack is deleted.
@@ -18,5 +16,5 @@ export enum ScriptTrigger {
    * A failure is reported in the script's log and deletion continues: a script never blocks deletion. The
    * script runs only if it was part of the stack's last deployment.
    */
-  BEFORE_DELETE = consts.TRIGGER_BEFORE_DELETE,
+  BEFORE_DELETE = 'before:delete',
 }

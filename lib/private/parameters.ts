@@ -1,4 +1,4 @@
-import { IResolvable, SecretValue, Token, Tokenization } from 'aws-cdk-lib';
+import { CfnDynamicReference, IResolvable, SecretValue, Stack, Token, Tokenization } from 'aws-cdk-lib';
 
 /** CloudFormation dynamic references that resolve to a secret at deploy time. */
 const SECRET_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure):/;
@@ -11,7 +11,7 @@ const FIX = 'Pass secrets to the script through `environment` instead: parameter
  *
  * Secrets hidden behind lazy tokens are found later by {@link findSecretReference} on the resolved document.
  */
-export function validateParameters(scriptPath: string, parameters: { [key: string]: any }): void {
+export function validateParameters(scriptPath: string, parameters: { [key: string]: any }, stack: Stack): void {
   const seen = new Set<object>();
   const fail = (path: string, problem: string, fix: string): never => {
     throw new Error(`DeploymentScript ${scriptPath}: ${path} ${problem}. ${fix}`);
@@ -72,6 +72,11 @@ export function validateParameters(scriptPath: string, parameters: { [key: strin
   const visitToken = (token: IResolvable, path: string): void => {
     if (SecretValue.isSecretValue(token)) {
       fail(path, 'holds a SecretValue', FIX);
+    }
+    // A dynamic reference resolves to a constant string, so it can be checked now (a Lazy could not).
+    if (token instanceof CfnDynamicReference) {
+      const reference = findSecretReference(stack.resolve(token));
+      if (reference) { fail(path, `holds a secret reference (${JSON.stringify(reference)})`, FIX); }
     }
   };
 

@@ -9,8 +9,8 @@ export interface ScriptEntry {
   /** The script's construct: everything under it is the script's own (function, role, policy, log group). */
   readonly scope: IConstruct;
   /** The custom resources of the scripts this one runs after. */
-  readonly runAfter: CfnResource[];
-  /** The custom resource's properties, without the run token (which is derived from this analysis). */
+  readonly runAfter: () => CfnResource[];
+  /** The custom resource's properties with its service token, without the run token (derived from this analysis). */
   readonly properties: () => { [key: string]: any };
 }
 
@@ -76,7 +76,7 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
   for (const script of scripts) {
     const id = scriptIds.get(script.resource)!;
     const ordered = new Set<string>([
-      ...script.runAfter.map((other) => scriptIds.get(other) ?? logicalIdOf(other)),
+      ...script.runAfter().map((other) => scriptIds.get(other) ?? logicalIdOf(other)),
       ...script.resource.obtainDependencies()
         .filter((dep): dep is CfnResource => dep instanceof CfnResource && dep.stack === stack).map(logicalIdOf),
     ]);

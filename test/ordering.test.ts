@@ -1,0 +1,188 @@
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import * as consts from '../lambda-runtime/consts';
+import { DeploymentScript, ScriptTrigger } from '../lib';
+import { assertAcyclic, directDependencies, ECHO_SCRIPT, newStack, transitiveDependencies } from './support/template';
+
+const script = (scope: Construct, id: string, trigger = ScriptTrigger.AFTER_DEPLOY) =>
+  new DeploymentScript(scope, id, { trigger, entry: ECHO_SCRIPT });
+
+function logicalId(stack: Stack, c: Construct): string {
+  return stack.resolve((c.node.defaultChild as CfnResource).logicalId);
+}
+
+describe('after everything', () => {
+  test('the custom resource depends on every other resource, including those defined after it', () => {
+    // GIVEN
+    const { stack } = newStack();
+    new s3.Bucket(stack, 'Before');
+    const nested = new Construct(stack, 'Deep');
+    script(nested, 'Script');
+
+    // WHEN: resources defined after the script, some depending on each other
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    new ec2.SecurityGroup(stack, 'Sg', { vpc });
+    new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: new sqs.Queue(stack, 'Dlq'), maxReceiveCount: 3 } });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const [id] = Object.keys(template.findResources(consts.RESOURCE_TYPE));
+    const all = Object.keys(template.toJSON().Resources).filter((r) => r !== id);
+    expect(all.length).toBeGreaterThan(25);
+    const reached = transitiveDependencies(template, id);
+    expect(all.filter((r) => !reached.has(r))).toEqual([]);
+    assertAcyclic(template);
+  });
+
+  test('DependsOn lists only what is not implied: short on large stacks, nothing already referenced', () => {
+    const { stack } = newStack();
+    const s = script(stack, 'Script');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 3, natGateways: 3 });
+    for (let i = 0; i < 20; i++) { new s3.Bucket(stack, `Bucket${i}`); }
+    new ec2.SecurityGroup(stack, 'Sg', { vpc });
+
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalId(stack, s.resource)];
+    // The VPC's subnets, routes and gateways follow from a few of its resources.
+    expect(resource.DependsOn.filter((d: string) => d.startsWith('Vpc')).length).toBeLessThan(12);
+    expect(resource.DependsOn.filter((d: string) => d.startsWith('Bucket'))).toHaveLength(20);
+    const referenced = JSON.stringify(resource.Properties);
+    for (const dep of resource.DependsOn) { expect(referenced).not.toContain(`"${dep}"`); }
+  });
+
+  test('a resource that uses the script\'s result comes after it, without a cycle', () => {
+    const { stack } = newStack();
+    const seed = script(stack, 'Seed');
+    const consumer = new CfnResource(stack, 'Consumer', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: seed.getResult('id') } });
+    const downstream = new CfnResource(stack, 'Downstream', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: consumer.ref } });
+    new s3.Bucket(stack, 'Unrelated');
+
+    const template = Template.fromStack(stack);
+    assertAcyclic(template);
+    const deps = transitiveDependencies(template, 'Seed');
+    expect(deps.has('Consumer')).toBe(false);
+    expect(deps.has('Downstream')).toBe(false);
+    expect(deps.has(logicalId(stack, stack.node.findChild('Unrelated') as Construct))).toBe(true);
+    expect(transitiveDependencies(template, 'Downstream').has('Seed')).toBe(true);
+  });
+
+  test('two scripts whose results feed resources that the other would depend on stay acyclic', () => {
+    const { stack } = newStack();
+    const a = script(stack, 'A');
+    const b = script(stack, 'B');
+    new CfnResource(stack, 'UsesA', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: a.getResult('x') } });
+    new CfnResource(stack, 'UsesB', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: b.getResult('x') } });
+    const template = Template.fromStack(stack);
+    assertAcyclic(template);
+  });
+
+  test('scripts do not depend on each other unless ordered', () => {
+    const { stack } = newStack();
+    script(stack, 'A');
+    script(stack, 'B');
+    const template = Template.fromStack(stack);
+    expect(transitiveDependencies(template, 'A').has('B')).toBe(false);
+    expect(transitiveDependencies(template, 'B').has('A')).toBe(false);
+  });
+
+  test('resources with a condition are not depended upon (CloudFormation rejects it)', () => {
+    const { stack } = newStack();
+    script(stack, 'Script');
+    const bucket = new s3.Bucket(stack, 'Maybe');
+    const condition = new (require('aws-cdk-lib').CfnCondition)(stack, 'IsProd', { expression: require('aws-cdk-lib').Fn.conditionEquals('a', 'b') });
+    (bucket.node.defaultChild as CfnResource).cfnOptions.condition = condition;
+    const template = Template.fromStack(stack);
+    expect(directDependencies(template, 'Script').has(logicalId(stack, bucket))).toBe(false);
+  });
+
+  test('resources of nested stacks are left to the nested stack resource', () => {
+    const { stack } = newStack();
+    script(stack, 'Script');
+    const nested = new (require('aws-cdk-lib').NestedStack)(stack, 'Nested');
+    new s3.Bucket(nested, 'Inner');
+    const template = Template.fromStack(stack);
+    const nestedId = Object.keys(template.findResources('AWS::CloudFormation::Stack'))[0];
+    expect(transitiveDependencies(template, 'Script').has(nestedId)).toBe(true);
+  });
+});
+
+describe('ordering between scripts', () => {
+  test('runAfter as a prop and as a method', () => {
+    const { stack } = newStack();
+    const migrate = script(stack, 'Migrate');
+    const seed = new DeploymentScript(stack, 'Seed', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, runAfter: [migrate] });
+    const smoke = script(stack, 'Smoke');
+    smoke.runAfter(seed);
+
+    const template = Template.fromStack(stack);
+    expect(directDependencies(template, 'Seed').has('Migrate')).toBe(true);
+    expect(directDependencies(template, 'Smoke').has('Seed')).toBe(true);
+    expect(transitiveDependencies(template, 'Migrate').has('Seed')).toBe(false);
+    assertAcyclic(template);
+  });
+
+  test('a cycle is reported at the call that would close it', () => {
+    const { stack } = newStack();
+    const a = script(stack, 'A');
+    const b = script(stack, 'B');
+    const c = script(stack, 'C');
+    b.runAfter(a);
+    c.runAfter(b);
+    expect(() => a.runAfter(c)).toThrow('DeploymentScript Stack/A cannot run after Stack/C: that would make a cycle (Stack/A -> Stack/C -> Stack/B -> Stack/A). Remove one of the orderings.');
+    expect(() => a.runAfter(a)).toThrow('DeploymentScript Stack/A cannot run after itself.');
+  });
+
+  test('scripts of other stacks cannot be ordered against', () => {
+    const app = new App();
+    const one = new Stack(app, 'One');
+    const two = new Stack(app, 'Two');
+    const a = script(one, 'A');
+    expect(() => new DeploymentScript(two, 'B', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, runAfter: [a] }))
+      .toThrow('DeploymentScript Two/B cannot run after One/A: it is in another stack (One). Scripts are ordered within a stack; order stacks with stack.addDependency().');
+  });
+
+  test('runAfter takes only deployment scripts', () => {
+    const { stack } = newStack();
+    const a = script(stack, 'A');
+    expect(() => a.runAfter(new s3.Bucket(stack, 'B') as any)).toThrow(/runAfter takes deployment scripts, got Stack\/B. To deploy a construct after the script, use runBefore/);
+  });
+});
+
+describe('runBefore', () => {
+  test('the given constructs are deployed after the script, and the script does not wait for them', () => {
+    const { stack } = newStack();
+    const service = new Construct(stack, 'Service');
+    const queue = new sqs.Queue(service, 'Queue');
+    const table = new dynamodb.Table(service, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const migrate = new DeploymentScript(stack, 'Migrate', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, runBefore: [queue] });
+    migrate.runBefore(table);
+
+    const template = Template.fromStack(stack);
+    for (const c of [queue, table]) {
+      expect(directDependencies(template, logicalId(stack, c)).has('Migrate')).toBe(true);
+      expect(transitiveDependencies(template, 'Migrate').has(logicalId(stack, c))).toBe(false);
+    }
+    assertAcyclic(template);
+  });
+
+  test('errors: another stack, nothing to order, the script\'s own resources, a cycle through a reference', () => {
+    const app = new App();
+    const one = new Stack(app, 'One');
+    const two = new Stack(app, 'Two');
+    const s = script(one, 'S');
+    expect(() => s.runBefore(new s3.Bucket(two, 'B'))).toThrow('DeploymentScript One/S cannot run before Two/B: it is in another stack (Two). Order stacks with stack.addDependency().');
+    expect(() => s.runBefore(new Construct(one, 'Empty'))).toThrow('DeploymentScript One/S cannot run before One/Empty: it has no CloudFormation resource to order.');
+    expect(() => s.runBefore(s.scriptFunction)).toThrow(/DeploymentScript One\/S cannot run before its own resource One\/S\/Function/);
+
+    // A resource the script's parameters refer to cannot also wait for the script.
+    const bucket = new s3.Bucket(one, 'Used');
+    const t = new DeploymentScript(one, 'T', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, parameters: { bucket: bucket.bucketName } });
+    t.runBefore(bucket);
+    expect(() => app.synth()).toThrow(/DeploymentScript One\/T: its resources depend on each other in a cycle \(T -> Used[0-9A-F]{8} -> T\)/);
+  });
+});

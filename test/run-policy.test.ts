@@ -1,0 +1,85 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as consts from '../lambda-runtime/consts';
+import { DeploymentScript, DeploymentScriptProps, RunPolicy, ScriptTrigger } from '../lib';
+import { ECHO_SCRIPT } from './support/template';
+
+interface Variant {
+  readonly bucketVersioned?: boolean;
+  readonly environment?: { [key: string]: string };
+  readonly parameters?: { [key: string]: any };
+  readonly otherScriptEnv?: string;
+}
+
+/** Synthesizes a fresh app and returns the script's RunToken (undefined when it has none). */
+function runToken(policy: RunPolicy | undefined, variant: Variant = {}, trigger = ScriptTrigger.AFTER_DEPLOY): string | undefined {
+  const app = new App();
+  const stack = new Stack(app, 'Stack');
+  new s3.Bucket(stack, 'Bucket', { versioned: variant.bucketVersioned });
+  const props: DeploymentScriptProps = {
+    trigger,
+    entry: ECHO_SCRIPT,
+    runPolicy: policy,
+    environment: variant.environment,
+    parameters: variant.parameters,
+  };
+  new DeploymentScript(stack, 'Script', props);
+  new DeploymentScript(stack, 'Other', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { V: variant.otherScriptEnv ?? '1' } });
+  return Template.fromStack(stack).toJSON().Resources.Script.Properties[consts.PROP_RUN_TOKEN];
+}
+
+describe('re-run policies', () => {
+  test('ON_STACK_CHANGE is the default', () => {
+    expect(runToken(undefined)).toEqual(runToken(RunPolicy.ON_STACK_CHANGE));
+  });
+
+  test('ON_STACK_CHANGE: reproducible, and changed by any change of the stack', () => {
+    const base = runToken(RunPolicy.ON_STACK_CHANGE);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE)).toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketVersioned: true })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { environment: { X: '1' } })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptEnv: '2' })).not.toEqual(base);
+  });
+
+  test('ON_SCRIPT_CHANGE: changed by the script\'s own configuration only', () => {
+    const base = runToken(RunPolicy.ON_SCRIPT_CHANGE);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE)).toEqual(base);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { environment: { X: '1' } })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { bucketVersioned: true })).toEqual(base);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { otherScriptEnv: '2' })).toEqual(base);
+  });
+
+  test('EVERY_DEPLOYMENT: a fresh value at each synthesis', () => {
+    const first = runToken(RunPolicy.EVERY_DEPLOYMENT);
+    expect(first).toBeDefined();
+    expect(runToken(RunPolicy.EVERY_DEPLOYMENT)).not.toEqual(first);
+  });
+
+  test('ONCE: no run token, so only a change of the script\'s properties sends an update, which does not run it', () => {
+    expect(runToken(RunPolicy.ONCE)).toBeUndefined();
+  });
+
+  test('BEFORE_DELETE scripts carry no run token: updates never run them', () => {
+    for (const policy of [RunPolicy.ON_STACK_CHANGE, RunPolicy.EVERY_DEPLOYMENT, RunPolicy.ON_SCRIPT_CHANGE]) {
+      expect(runToken(policy, {}, ScriptTrigger.BEFORE_DELETE)).toBeUndefined();
+    }
+  });
+
+  test('the policy reaches the runtime', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, runPolicy: RunPolicy.ONCE });
+    Template.fromStack(stack).hasResourceProperties(consts.RESOURCE_TYPE, { [consts.PROP_RUN_POLICY]: 'once' });
+  });
+
+  test('enum values are the runtime\'s constants', () => {
+    expect(ScriptTrigger.AFTER_DEPLOY).toBe(consts.TRIGGER_AFTER_DEPLOY);
+    expect(ScriptTrigger.BEFORE_DELETE).toBe(consts.TRIGGER_BEFORE_DELETE);
+    expect([RunPolicy.ON_STACK_CHANGE, RunPolicy.EVERY_DEPLOYMENT, RunPolicy.ON_SCRIPT_CHANGE, RunPolicy.ONCE]).toEqual([
+      consts.RUN_POLICY_ON_STACK_CHANGE, consts.RUN_POLICY_EVERY_DEPLOYMENT, consts.RUN_POLICY_ON_SCRIPT_CHANGE, consts.RUN_POLICY_ONCE,
+    ]);
+  });
+});

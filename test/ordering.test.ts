@@ -59,7 +59,7 @@ describe('after everything', () => {
     const { stack } = newStack();
     const seed = script(stack, 'Seed');
     const consumer = new CfnResource(stack, 'Consumer', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: seed.getResult('id') } });
-    const downstream = new CfnResource(stack, 'Downstream', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: consumer.ref } });
+    new CfnResource(stack, 'Downstream', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: consumer.ref } });
     new s3.Bucket(stack, 'Unrelated');
 
     const template = Template.fromStack(stack);

@@ -1,0 +1,314 @@
+/**
+ * The real runtime handler with the real SDK v3 clients, talking to a loopback fake of Lambda and
+ * CloudFormation (test/support/fake-aws.ts).
+ */
+import {
+  ACCESS_DENIED_RETRY_SECONDS,
+  MAX_REASON_BYTES,
+  RUN_POLICY_ONCE,
+  TRIGGER_AFTER_DEPLOY,
+  TRIGGER_BEFORE_DELETE,
+} from '../../lambda-runtime/consts';
+import { createHandler } from '../../lambda-runtime/index';
+import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
+import { FakeAws, outcome } from '../support/fake-aws';
+
+let fake: FakeAws;
+let restoreEnv: () => void;
+let output: ReturnType<typeof captureConsole>;
+
+beforeAll(async () => {
+  fake = await FakeAws.start();
+  restoreEnv = fake.useEnv();
+});
+afterAll(async () => {
+  restoreEnv();
+  await fake.close();
+});
+beforeEach(() => {
+  fake.reset();
+  output = captureConsole();
+});
+afterEach(() => {
+  output.restore();
+  // Whatever a test did, the presigned URL never reaches the log.
+  expect(output.text()).not.toContain(RESPONSE_URL_SECRET);
+});
+
+async function run(event: ReturnType<typeof cfnEvent>, clock = new FakeClock(), remainingMs?: number) {
+  const handler = createHandler({ sleep: clock.sleep, now: clock.now });
+  return handler(event, lambdaContext(clock, remainingMs));
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the handler to fail');
+}
+
+describe('the lifecycle, end to end', () => {
+  // [request, stack status, trigger, whether the script runs]
+  test.each<['Create' | 'Update' | 'Delete', string, string, boolean]>([
+    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
+    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
+    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
+    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
+    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, true],
+    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
+    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
+    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
+    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
+  ])('%s in %s, %s: runs=%s', async (requestType, status, trigger, runs) => {
+    fake.setStack(STACK_ID, status).setScript(SCRIPT_FUNCTION, outcome.returns({ done: true }));
+    const event = cfnEvent(requestType, { trigger, physicalResourceId: 'Migrate-physical-id' });
+
+    const response = await run(event);
+
+    expect(fake.describeStacksCalls).toEqual([{ stackName: STACK_ID, version: '2010-05-15' }]);
+    expect(fake.invocations).toHaveLength(runs ? 1 : 0);
+    // Create names the resource after its logical id; later requests keep the id they were given.
+    expect(response.PhysicalResourceId).toBe(requestType === 'Create' ? 'Migrate' : 'Migrate-physical-id');
+    const returnsData = runs && requestType !== 'Delete';
+    expect(response).toEqual({ PhysicalResourceId: response.PhysicalResourceId, ...(returnsData ? { Data: { done: 'true' } } : {}) });
+    expect(output.text()).toMatch(new RegExp(`decision: ${requestType} ${trigger} .*status=${status} -> ${runs ? 'run' : 'skip'}`));
+  });
+
+  test('run policy "once" does not run on Update', async () => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    const response = await run(cfnEvent('Update', { runPolicy: RUN_POLICY_ONCE }));
+    expect(fake.invocations).toHaveLength(0);
+    expect(response).toEqual({ PhysicalResourceId: 'Migrate' });
+  });
+
+  test('run policy "once" runs on Create', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    await run(cfnEvent('Create', { runPolicy: RUN_POLICY_ONCE }));
+    expect(fake.invocations).toHaveLength(1);
+  });
+});
+
+describe('what the script receives', () => {
+  test('its parameters arrive byte for byte, and its context in the client context', async () => {
+    const parameters = '{"n":1,"b":true,"l":["a",2],"o":{"k":"v"}}';
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    await run(cfnEvent('Update', { parameters, physicalResourceId: 'Migrate' }));
+
+    const [invocation] = fake.invocations;
+    expect(invocation.payload.equals(Buffer.from(parameters))).toBe(true);
+    expect(invocation.event()).toEqual({ n: 1, b: true, l: ['a', 2], o: { k: 'v' } });
+    expect(invocation.invocationType).toBe('RequestResponse');
+    expect(invocation.logType).toBe('Tail');
+    expect(invocation.clientContext).toEqual({
+      custom: {
+        trigger: TRIGGER_AFTER_DEPLOY,
+        requestType: 'Update',
+        stackId: STACK_ID,
+        stackName: 'my-stack',
+        logicalResourceId: 'Migrate',
+        physicalResourceId: 'Migrate',
+        region: 'us-east-1',
+      },
+    });
+    expect(fake.requests.map((r) => r.signingService)).toEqual(['cloudformation', 'lambda']);
+  });
+
+  test('the parameters are not re-serialized', async () => {
+    const parameters = '{ "price": 1.50, "name": "caf\\u00e9" }';
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    await run(cfnEvent('Create', { parameters }));
+    expect(fake.invocations[0].payload.toString('utf8')).toBe(parameters);
+  });
+
+  test('absent parameters are an empty object', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    await run(cfnEvent('Create', { parameters: null }));
+    expect(fake.invocations[0].payload.toString('utf8')).toBe('{}');
+  });
+
+  test('a script named by its ARN is invoked by it', async () => {
+    const arn = `arn:aws:lambda:us-east-1:123456789012:function:${SCRIPT_FUNCTION}`;
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }));
+    expect(await run(cfnEvent('Create', { functionName: arn }))).toEqual({ PhysicalResourceId: 'Migrate', Data: { a: '1' } });
+    expect(fake.invocations[0].functionName).toBe(arn);
+  });
+});
+
+describe('results', () => {
+  test.each([
+    ['nothing', outcome.returns()],
+    ['a string', outcome.returns('done')],
+    ['an array', outcome.returns([1, 2])],
+  ])('returning %s gives no attributes', async (_what, result) => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, result);
+    expect(await run(cfnEvent('Create'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(output.text()).toMatch(/script returned .*no attributes/);
+  });
+
+  test('a result too large for CloudFormation fails the deployment', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ rows: 'r'.repeat(3000) }));
+    const error = await failure(run(cfnEvent('Create')));
+    expect(error.message).toMatch(/returned 1 attribute\(s\) taking 30\d\d bytes.*Largest: rows \(30\d\d bytes\)/);
+    expect(error.stack).not.toContain('\n');
+  });
+});
+
+describe('script failures', () => {
+  test('fail a create with the error, the last log lines and where the full log is', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION,
+      outcome.throws('MigrationError', 'relation "users" already exists', ['connecting to db', '\x1b[31mapplying 0042_users\x1b[0m']));
+    const error = await failure(run(cfnEvent('Create')));
+    const requestId = fake.invocations[0].requestId;
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('Deployment script Migrate failed: MigrationError: relation "users" already exists');
+    expect(lines).toContain('INFO\tconnecting to db');
+    expect(lines).toContain('INFO\tapplying 0042_users');
+    expect(lines.at(-2)).toBe(`Full log: /aws/lambda/${SCRIPT_FUNCTION}`);
+    expect(lines.at(-1)).toBe(
+      `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252F${SCRIPT_FUNCTION}` +
+      `/log-events$3FfilterPattern$3D$2522${requestId}$2522`,
+    );
+    expect(error.stack).toBe('Error: Deployment script Migrate failed: MigrationError: relation "users" already exists');
+  });
+
+  test('fail an update', async () => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'nope'));
+    expect((await failure(run(cfnEvent('Update')))).message).toMatch(/^Deployment script Migrate failed: Error: nope\n/);
+  });
+
+  test('a timeout says so', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.timesOut(300, ['still working']));
+    const error = await failure(run(cfnEvent('Create', { timeoutSeconds: '300' })));
+    expect(error.message).toMatch(/^Deployment script Migrate failed: Sandbox.Timedout: timed out after 300 seconds \(its timeout\)\. Raise the script's `timeout` \(at most 14 minutes\)/);
+    expect(error.message).toContain('INFO\tstill working');
+  });
+
+  test('a huge log still gives a reason within the limit', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `\x1b[33m⚠ 警告 ${i} 👩‍💻\x1b[0m`);
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'bad config', lines));
+    const error = await failure(run(cfnEvent('Create')));
+    expect(Buffer.byteLength(JSON.stringify(error.message))).toBeLessThanOrEqual(MAX_REASON_BYTES);
+    expect(error.message).toContain('⚠ 警告 1999 👩‍💻\nERROR\tInvoke Error'); // the runtime's own report comes last
+  });
+
+  test('a huge error message, whose report fills the whole log tail, shows the end of that report', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'é'.repeat(50_000), ['before']));
+    const error = await failure(run(cfnEvent('Create')));
+    expect(Buffer.byteLength(JSON.stringify(error.message))).toBeLessThanOrEqual(MAX_REASON_BYTES);
+    expect(error.message).toMatch(/^Deployment script Migrate failed: Error: é+…\nLast log lines:\n…é+","    at Runtime\.handler \(file:[^)]+\)"\]\}\nFull log: /u);
+  });
+
+  test('a failing before:delete script is logged and the deletion goes on', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('CleanupError', 'bucket not empty', ['emptying bucket']));
+    const response = await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE, physicalResourceId: 'Cleanup-id' }));
+    expect(response).toEqual({ PhysicalResourceId: 'Cleanup-id' });
+    expect(fake.invocations).toHaveLength(1);
+    expect(output.text()).toContain('Deployment script Migrate failed: CleanupError: bucket not empty\nLast log lines:\nINFO\temptying bucket');
+    expect(output.text()).toContain('this failure does not stop the deletion');
+  });
+
+  test('a before:delete script that cannot be invoked does not block the deletion either', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.accessDenied());
+    const response = await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
+    expect(response).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(output.text()).toMatch(/could not invoke the script function .*AccessDeniedException/);
+  });
+});
+
+describe('when the stack status cannot be read', () => {
+  beforeEach(() => {
+    fake.failDescribeStacks({ status: 403, code: 'AccessDenied', message: 'User: provider is not authorized to perform: cloudformation:DescribeStacks' });
+    fake.setScript(SCRIPT_FUNCTION, outcome.returns());
+  });
+
+  test('a create assumes a forward deployment and runs', async () => {
+    await run(cfnEvent('Create'));
+    expect(fake.invocations).toHaveLength(1);
+  });
+
+  test('an update fails, saying why', async () => {
+    const error = await failure(run(cfnEvent('Update')));
+    expect(error.message).toMatch(/^Deployment script Migrate did not run: the stack status could not be read.*\(AccessDenied: User: provider is not authorized to perform: cloudformation:DescribeStacks\)/);
+    expect(fake.invocations).toHaveLength(0);
+  });
+
+  test('a delete does nothing and logs why', async () => {
+    expect(await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.invocations).toHaveLength(0);
+    expect(output.text()).toMatch(/could not read the stack status: AccessDenied: User: provider is not authorized/);
+    expect(output.text()).toMatch(/status=unknown -> skip/);
+  });
+});
+
+describe('invoke retries', () => {
+  beforeEach(() => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+  });
+
+  test('a role not yet propagated: AccessDenied twice, then the script runs once', async () => {
+    fake.setScript(SCRIPT_FUNCTION, [outcome.accessDenied(), outcome.accessDenied(), outcome.returns({ ok: 1 })]);
+    const clock = new FakeClock();
+    expect(await run(cfnEvent('Create'), clock)).toEqual({ PhysicalResourceId: 'Migrate', Data: { ok: '1' } });
+    expect(fake.invocations).toHaveLength(3);
+    expect(clock.sleeps).toEqual([1000, 2000]);
+  });
+
+  test('throttling is retried too', async () => {
+    fake.setScript(SCRIPT_FUNCTION, [outcome.throttled(), outcome.returns()]);
+    await run(cfnEvent('Create'));
+    expect(fake.invocations).toHaveLength(2);
+  });
+
+  test('AccessDenied forever: bounded, then a clear error', async () => {
+    fake.setScript(SCRIPT_FUNCTION, outcome.accessDenied());
+    const clock = new FakeClock();
+    const error = await failure(run(cfnEvent('Create'), clock));
+    expect(error.message).toMatch(
+      new RegExp(`^Deployment script Migrate did not run: the provider could not invoke the script function ${SCRIPT_FUNCTION} \\(\\d+ attempts over \\d+ s\\): AccessDeniedException: User: .* is not authorized to perform: lambda:InvokeFunction`),
+    );
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(ACCESS_DENIED_RETRY_SECONDS * 1000);
+    expect(fake.invocations.length).toBeGreaterThan(3);
+    expect(fake.invocations.length).toBeLessThanOrEqual(12);
+    expect(error.stack).not.toContain('\n');
+  });
+
+  test('retries never eat into the time the script needs', async () => {
+    fake.setScript(SCRIPT_FUNCTION, outcome.accessDenied());
+    // The script may run 300 s; the runtime keeps 5 s to report: room for one 1 s wait, not the next 2 s.
+    const error = await failure(run(cfnEvent('Create', { timeoutSeconds: '300' }), new FakeClock(), 300_000 + 5_000 + 1_500));
+    expect(fake.invocations).toHaveLength(2);
+    expect(error.message).toMatch(/\(2 attempts over 1 s\)/);
+  });
+
+  test('any other invoke error fails at once: the script may have started', async () => {
+    fake.setScript(SCRIPT_FUNCTION, outcome.serviceError(500, 'ServiceException', 'internal error'));
+    const error = await failure(run(cfnEvent('Create')));
+    expect(fake.invocations).toHaveLength(1);
+    expect(error.message).toMatch(/could not invoke the script function \S+: ServiceException: internal error$/);
+  });
+
+  test('a missing function is reported as such', async () => {
+    const error = await failure(run(cfnEvent('Create', { functionName: 'gone' })));
+    expect(error.message).toMatch(/could not invoke the script function gone: ResourceNotFoundException: Function not found/);
+  });
+});
+
+describe('the presigned ResponseURL', () => {
+  test('is never logged, on any path', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'x'));
+    await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    await failure(run(cfnEvent('Create')));
+    const text = output.text();
+    expect(text).toContain('"ResponseURL":"(redacted)"');
+    expect(text).not.toContain(RESPONSE_URL);
+    expect(text).not.toContain(RESPONSE_URL_SECRET);
+  });
+});

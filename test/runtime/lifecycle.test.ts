@@ -1,0 +1,92 @@
+import {
+  RUN_POLICY_EVERY_DEPLOYMENT,
+  RUN_POLICY_ON_SCRIPT_CHANGE,
+  RUN_POLICY_ON_STACK_CHANGE,
+  RUN_POLICY_ONCE,
+  TRIGGER_AFTER_DEPLOY,
+  TRIGGER_BEFORE_DELETE,
+} from '../../lambda-runtime/consts';
+import { decide, describeDecision, type Decision, type RequestType } from '../../lambda-runtime/lifecycle';
+
+const POLICIES = [RUN_POLICY_ON_STACK_CHANGE, RUN_POLICY_EVERY_DEPLOYMENT, RUN_POLICY_ON_SCRIPT_CHANGE, RUN_POLICY_ONCE];
+
+type Expected = 'run, failure fails' | 'run, failure logged' | 'nothing' | 'fail';
+
+function summary(decision: Decision): Expected {
+  if (decision.action === 'run') return decision.failureFails ? 'run, failure fails' : 'run, failure logged';
+  return decision.action === 'skip' ? 'nothing' : 'fail';
+}
+
+// SPEC section 2's table, one row per (request, status), expected outcome per trigger. `once` differs only on
+// Update in UPDATE_IN_PROGRESS, listed below.
+const TABLE: Array<[RequestType, string, Expected, Expected]> = [
+  //   request   stack status                                     AFTER_DEPLOY            BEFORE_DELETE
+  ['Create', 'CREATE_IN_PROGRESS', 'run, failure fails', 'nothing'],
+  ['Update', 'UPDATE_IN_PROGRESS', 'run, failure fails', 'nothing'],
+  ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', 'nothing', 'nothing'],
+  ['Delete', 'DELETE_IN_PROGRESS', 'nothing', 'run, failure logged'],
+  ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'nothing', 'nothing'],
+  ['Delete', 'ROLLBACK_IN_PROGRESS', 'nothing', 'nothing'],
+  ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'nothing', 'nothing'],
+];
+
+const ROWS = TABLE.flatMap(([requestType, status, afterDeploy, beforeDelete]) =>
+  POLICIES.flatMap((runPolicy) => {
+    const once = runPolicy === RUN_POLICY_ONCE && requestType === 'Update';
+    return [
+      [requestType, status, TRIGGER_AFTER_DEPLOY, runPolicy, once ? 'nothing' : afterDeploy],
+      [requestType, status, TRIGGER_BEFORE_DELETE, runPolicy, beforeDelete],
+    ] as Array<[RequestType, string, string, string, Expected]>;
+  }),
+);
+
+describe('decide: the lifecycle table', () => {
+  test.each(ROWS)('%s in %s, %s, policy %s: %s', (requestType, stackStatus, trigger, runPolicy, expected) => {
+    expect(summary(decide({ requestType, trigger, runPolicy, stackStatus }))).toBe(expected);
+  });
+});
+
+describe('decide: beyond the table', () => {
+  test.each<[RequestType, string | undefined, string, Expected]>([
+    // An unreadable status: a Create has no rollback to confuse it with; an Update may be a rollback; a Delete
+    // must never be blocked.
+    ['Create', undefined, TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
+    ['Update', undefined, TRIGGER_AFTER_DEPLOY, 'fail'],
+    ['Delete', undefined, TRIGGER_BEFORE_DELETE, 'nothing'],
+    ['Delete', undefined, TRIGGER_AFTER_DEPLOY, 'nothing'],
+    ['Update', undefined, TRIGGER_BEFORE_DELETE, 'nothing'],
+    // A Create while the stack rolls back (not expected from CloudFormation) does nothing.
+    ['Create', 'ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
+    ['Create', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
+    // A stack imported into or being created by a change set is still a forward deployment.
+    ['Create', 'IMPORT_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
+    ['Update', 'IMPORT_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
+    ['Update', 'IMPORT_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
+    ['Delete', 'DELETE_FAILED', TRIGGER_BEFORE_DELETE, 'nothing'],
+    // An unknown trigger fails a create or update, and never a delete.
+    ['Create', 'CREATE_IN_PROGRESS', 'after:lunch', 'fail'],
+    ['Update', 'UPDATE_IN_PROGRESS', 'after:lunch', 'fail'],
+    ['Delete', 'DELETE_IN_PROGRESS', 'after:lunch', 'nothing'],
+  ])('%s in %s, %s: %s', (requestType, stackStatus, trigger, expected) => {
+    expect(summary(decide({ requestType, trigger, runPolicy: RUN_POLICY_ON_STACK_CHANGE, stackStatus }))).toBe(expected);
+  });
+
+  test('run policy "once" still runs on Create and a before:delete script on deletion', () => {
+    expect(summary(decide({ requestType: 'Create', trigger: TRIGGER_AFTER_DEPLOY, runPolicy: RUN_POLICY_ONCE, stackStatus: 'CREATE_IN_PROGRESS' }))).toBe('run, failure fails');
+    expect(summary(decide({ requestType: 'Delete', trigger: TRIGGER_BEFORE_DELETE, runPolicy: RUN_POLICY_ONCE, stackStatus: 'DELETE_IN_PROGRESS' }))).toBe('run, failure logged');
+  });
+
+  test('a missing run policy behaves as running on every update', () => {
+    expect(summary(decide({ requestType: 'Update', trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'UPDATE_IN_PROGRESS' }))).toBe('run, failure fails');
+  });
+
+  test('the log line names the request, trigger, status and decision', () => {
+    const input = { requestType: 'Update' as const, trigger: TRIGGER_AFTER_DEPLOY, runPolicy: RUN_POLICY_ONCE, stackStatus: 'UPDATE_IN_PROGRESS' };
+    const line = describeDecision(input, decide(input));
+    expect(line).toMatch(/Update/);
+    expect(line).toMatch(/after:deploy/);
+    expect(line).toMatch(/UPDATE_IN_PROGRESS/);
+    expect(line).toMatch(/skip: run policy "once"/);
+    expect(line).not.toMatch(/\n/);
+  });
+});

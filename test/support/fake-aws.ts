@@ -1,0 +1,384 @@
+/**
+ * A stand-in for the AWS endpoints the deployment-script runtime and command line talk to, on a loopback
+ * port. It speaks the real wire protocols, so the real SDK v3 clients are tested unmodified:
+ *
+ * - Lambda Invoke: REST-JSON, `POST /2015-03-31/functions/{name}/invocations`.
+ * - CloudFormation DescribeStacks: the query protocol (form-encoded request, XML response), which the
+ *   installed `@aws-sdk/client-cloudformation` uses (`AwsQueryProtocol`).
+ *
+ * Point clients at it with `fake.env()` (child processes) or `fake.useEnv()` (this process).
+ *
+ * @example
+ * const fake = await FakeAws.start();
+ * const restore = fake.useEnv();
+ * fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript('my-script', outcome.returns({ id: 42 }));
+ * // … run the code under test, then:
+ * expect(fake.invocations[0].event()).toEqual({ n: 1 });
+ * restore();
+ * await fake.close();
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A script's own log: lines it printed (formatted as Lambda's Node runtime does), or raw log text. */
+export type ScriptLog = readonly string[] | { readonly raw: string };
+
+/** How Lambda answers one Invoke. */
+export type LambdaOutcome =
+  /** The script returned: `payload` is the response body exactly. */
+  | { readonly kind: 'result'; readonly payload: string; readonly log?: ScriptLog }
+  /** The script threw (or returned an error): `X-Amz-Function-Error` is set. */
+  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string; readonly trace?: readonly string[]; readonly functionError?: 'Unhandled' | 'Handled'; readonly log?: ScriptLog }
+  /** The script ran into its timeout. */
+  | { readonly kind: 'timeout'; readonly seconds: number; readonly log?: ScriptLog }
+  /** Lambda itself refused the request (the script did not run). */
+  | { readonly kind: 'service-error'; readonly status: number; readonly code: string; readonly message: string };
+
+/** Builders for `LambdaOutcome`s. */
+export const outcome = {
+  /** The script returned `value` (`undefined` is sent as `null`, as Lambda's Node runtime does). */
+  returns: (value?: unknown, log?: ScriptLog): LambdaOutcome => ({ kind: 'result', payload: JSON.stringify(value ?? null), log }),
+  returnsRaw: (payload: string, log?: ScriptLog): LambdaOutcome => ({ kind: 'result', payload, log }),
+  throws: (errorType: string, errorMessage: string, log?: ScriptLog, trace?: readonly string[]): LambdaOutcome =>
+    ({ kind: 'error', errorType, errorMessage, log, trace }),
+  timesOut: (seconds: number, log?: ScriptLog): LambdaOutcome => ({ kind: 'timeout', seconds, log }),
+  accessDenied: (message = 'User: arn:aws:sts::123456789012:assumed-role/provider-role/provider is not authorized to perform: lambda:InvokeFunction on resource: script because no identity-based policy allows the lambda:InvokeFunction action'): LambdaOutcome =>
+    ({ kind: 'service-error', status: 403, code: 'AccessDeniedException', message }),
+  throttled: (): LambdaOutcome => ({ kind: 'service-error', status: 429, code: 'TooManyRequestsException', message: 'Rate Exceeded.' }),
+  serviceError: (status: number, code: string, message: string): LambdaOutcome => ({ kind: 'service-error', status, code, message }),
+};
+
+/** An outcome, a sequence of outcomes (one per invocation, the last repeats) or a function of the invocation. */
+export type ScriptBehaviour = LambdaOutcome | readonly LambdaOutcome[] | ((invocation: RecordedInvocation) => LambdaOutcome | Promise<LambdaOutcome>);
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query, as received. */
+  readonly url: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  /** The service named by the SigV4 credential scope (`lambda`, `cloudformation`), if signed. */
+  readonly signingService?: string;
+}
+
+export interface RecordedInvocation {
+  /** The function name, ARN or partial ARN as the caller gave it. */
+  readonly functionName: string;
+  readonly qualifier?: string;
+  readonly invocationType: string;
+  readonly logType?: string;
+  /** The payload bytes exactly as received. */
+  readonly payload: Buffer;
+  /** `X-Amz-Client-Context` as received (base64). */
+  readonly clientContextRaw?: string;
+  /** The client context, decoded from base64 JSON. */
+  readonly clientContext?: unknown;
+  /** The request id Lambda gave this invocation (`x-amzn-RequestId`). */
+  readonly requestId: string;
+  /** The payload parsed as JSON: the script's event. */
+  event(): unknown;
+}
+
+export interface DescribeStacksCall {
+  readonly stackName: string;
+  readonly version?: string;
+}
+
+export interface FakeResponse {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+}
+
+export interface FakeAwsOptions {
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** How much of the log Invoke returns with `LogType: Tail`. @default 4096, as Lambda */
+  readonly logTailBytes?: number;
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+const CFN_XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+export class FakeAws {
+  static async start(options: FakeAwsOptions = {}): Promise<FakeAws> {
+    const fake = new FakeAws(options);
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once('error', reject);
+      fake.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return fake;
+  }
+
+  readonly region: string;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Every Invoke received (including refused ones), in order. */
+  readonly invocations: RecordedInvocation[] = [];
+  readonly describeStacksCalls: DescribeStacksCall[] = [];
+
+  private readonly server: Server;
+  private readonly logTailBytes: number;
+  private readonly scripts = new Map<string, { behaviour: ScriptBehaviour; calls: number }>();
+  private readonly stacks = new Map<string, { stackId: string; stackName: string; status: string }>();
+  private describeStacksError?: { status: number; code: string; message: string };
+  private readonly routes: Array<(request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>> = [];
+
+  private constructor(options: FakeAwsOptions) {
+    this.region = options.region ?? 'us-east-1';
+    this.logTailBytes = options.logTailBytes ?? 4096;
+    this.server = createServer((req, res) => {
+      this.receive(req, res).catch((error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error?.stack ?? error));
+      });
+    });
+  }
+
+  /** The endpoint URL, e.g. `http://127.0.0.1:40123`. */
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Environment for an SDK v3 process that talks only to this fake, with static fake credentials. */
+  env(): Record<string, string> {
+    const nowhere = join(tmpdir(), 'fake-aws-no-such-file');
+    return {
+      AWS_ENDPOINT_URL: this.url, // any other service goes here too (and fails) rather than to AWS
+      AWS_ENDPOINT_URL_LAMBDA: this.url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: nowhere,
+      AWS_SHARED_CREDENTIALS_FILE: nowhere,
+    };
+  }
+
+  /** Applies `env()` to `process.env` (and hides profile and session settings); returns a function that restores it. */
+  useEnv(): () => void {
+    const changes: Record<string, string | undefined> = { ...this.env(), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined };
+    const saved = Object.fromEntries(Object.keys(changes).map((key) => [key, process.env[key]]));
+    const apply = (values: Record<string, string | undefined>) => {
+      for (const [key, value] of Object.entries(values)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    };
+    apply(changes);
+    return () => apply(saved);
+  }
+
+  /** How the function answers Invoke. `name` is a function name or ARN; `'*'` answers for any function. */
+  setScript(name: string, behaviour: ScriptBehaviour): this {
+    this.scripts.set(name === '*' ? '*' : functionKey(name), { behaviour, calls: 0 });
+    return this;
+  }
+
+  /** Declares a stack (by its ARN) and its status. */
+  setStack(stackId: string, status: string): this {
+    this.stacks.set(stackId, { stackId, stackName: stackId.split('/')[1] ?? stackId, status });
+    return this;
+  }
+
+  /** Makes DescribeStacks fail (until called with `undefined`). */
+  failDescribeStacks(error: { status?: number; code: string; message: string } | undefined): this {
+    this.describeStacksError = error && { status: error.status ?? 400, ...error };
+    return this;
+  }
+
+  /** Answers other requests (first route that returns a response wins; routes run before the built-in ones). */
+  addRoute(route: (request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>): this {
+    this.routes.push(route);
+    return this;
+  }
+
+  invocationsOf(name: string): RecordedInvocation[] {
+    const key = functionKey(name);
+    return this.invocations.filter((invocation) => functionKey(invocation.functionName) === key);
+  }
+
+  /** Forgets recorded requests, scripts, stacks and routes. */
+  reset(): void {
+    this.requests.length = 0;
+    this.invocations.length = 0;
+    this.describeStacksCalls.length = 0;
+    this.scripts.clear();
+    this.stacks.clear();
+    this.routes.length = 0;
+    this.describeStacksError = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const authorization = header(req.headers.authorization);
+    const request: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+      signingService: /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1],
+    };
+    this.requests.push(request);
+
+    let response: FakeResponse | undefined;
+    for (const route of this.routes) {
+      response = await route(request);
+      if (response) break;
+    }
+    const path = request.url.split('?')[0];
+    if (!response && request.method === 'POST' && INVOKE_PATH.test(path)) response = await this.invoke(request);
+    if (!response && request.method === 'POST' && path === '/' && isForm(request)) response = this.cloudformation(request);
+    response ??= jsonError(404, 'UnknownOperationException', `fake-aws does not implement ${request.method} ${request.url}`);
+
+    res.writeHead(response.status, { 'x-amzn-RequestId': randomUUID(), ...response.headers });
+    res.end(response.body ?? '');
+  }
+
+  private async invoke(request: RecordedRequest): Promise<FakeResponse> {
+    const functionName = decodeURIComponent(INVOKE_PATH.exec(request.url.split('?')[0])![1]);
+    const qualifier = new URLSearchParams(request.url.split('?')[1] ?? '').get('Qualifier') ?? undefined;
+    const clientContextRaw = header(request.headers['x-amz-client-context']);
+    const requestId = randomUUID();
+    const invocation: RecordedInvocation = {
+      functionName,
+      qualifier,
+      invocationType: header(request.headers['x-amz-invocation-type']) ?? 'RequestResponse',
+      logType: header(request.headers['x-amz-log-type']),
+      payload: request.body,
+      clientContextRaw,
+      clientContext: clientContextRaw === undefined ? undefined : JSON.parse(Buffer.from(clientContextRaw, 'base64').toString('utf8')),
+      requestId,
+      event: () => JSON.parse(request.body.toString('utf8')),
+    };
+    this.invocations.push(invocation);
+
+    const script = this.scripts.get(functionKey(functionName)) ?? this.scripts.get('*');
+    if (!script) {
+      return jsonError(404, 'ResourceNotFoundException', `Function not found: arn:aws:lambda:${this.region}:123456789012:function:${functionName}`);
+    }
+    const { behaviour } = script;
+    const result = typeof behaviour === 'function'
+      ? await behaviour(invocation)
+      : isOutcomeList(behaviour) ? behaviour[Math.min(script.calls, behaviour.length - 1)] : behaviour;
+    script.calls++;
+
+    if (result.kind === 'service-error') return jsonError(result.status, result.code, result.message);
+    if (invocation.invocationType === 'Event') return { status: 202 };
+    if (invocation.invocationType === 'DryRun') return { status: 204 };
+
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-RequestId': requestId, 'X-Amz-Executed-Version': '$LATEST' };
+    let payload: string;
+    let extraLog = '';
+    let status = '';
+    if (result.kind === 'result') {
+      payload = result.payload;
+    } else if (result.kind === 'error') {
+      headers['X-Amz-Function-Error'] = result.functionError ?? 'Unhandled';
+      const trace = result.trace ?? [`${result.errorType}: ${result.errorMessage}`, '    at Runtime.handler (file:///var/task/index.mjs:3:9)'];
+      payload = JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, trace });
+      extraLog = `${timestamp()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, stack: trace })}\n`;
+    } else {
+      headers['X-Amz-Function-Error'] = 'Unhandled';
+      const message = `RequestId: ${requestId} Error: Task timed out after ${result.seconds.toFixed(2)} seconds`;
+      payload = JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message });
+      extraLog = `${timestamp()} ${requestId} Task timed out after ${result.seconds.toFixed(2)} seconds\n`;
+      status = '\tStatus: timeout';
+    }
+    if (invocation.logType === 'Tail') {
+      const log = Buffer.from(
+        `START RequestId: ${requestId} Version: $LATEST\n` +
+        formatLog(result.log, requestId) + extraLog +
+        `END RequestId: ${requestId}\n` +
+        `REPORT RequestId: ${requestId}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB${status}\t\n`,
+        'utf8',
+      );
+      // Lambda cuts bytes, not characters: the tail may start inside a line or a UTF-8 sequence.
+      headers['X-Amz-Log-Result'] = log.subarray(Math.max(0, log.length - this.logTailBytes)).toString('base64');
+    }
+    return { status: 200, headers, body: payload };
+  }
+
+  private cloudformation(request: RecordedRequest): FakeResponse {
+    const params = new URLSearchParams(request.body.toString('utf8'));
+    const action = params.get('Action');
+    if (action !== 'DescribeStacks') return xmlError(400, 'InvalidAction', `fake-aws does not implement ${action}`);
+    const stackName = params.get('StackName') ?? '';
+    this.describeStacksCalls.push({ stackName, version: params.get('Version') ?? undefined });
+    if (this.describeStacksError) {
+      const { status, code, message } = this.describeStacksError;
+      return xmlError(status, code, message);
+    }
+    const stack = this.stacks.get(stackName) ?? [...this.stacks.values()].find((s) => s.stackName === stackName);
+    if (!stack) return xmlError(400, 'ValidationError', `Stack with id ${stackName} does not exist`);
+    const body =
+      `<DescribeStacksResponse xmlns="${CFN_XMLNS}"><DescribeStacksResult><Stacks><member>` +
+      `<StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName>` +
+      `<CreationTime>2024-01-01T00:00:00.000Z</CreationTime><StackStatus>${xml(stack.status)}</StackStatus>` +
+      `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
+    return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+  }
+}
+
+/** The key a function is known by: its name, whether given as a name, an ARN or a partial ARN. */
+function functionKey(nameOrArn: string): string {
+  const afterFunction = /(?:^|:)function:(.+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
+  return afterFunction.split(':')[0];
+}
+
+function isForm(request: RecordedRequest): boolean {
+  return (header(request.headers['content-type']) ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+function isOutcomeList(behaviour: ScriptBehaviour): behaviour is readonly LambdaOutcome[] {
+  return Array.isArray(behaviour);
+}
+
+function formatLog(log: ScriptLog | undefined, requestId: string): string {
+  if (!log) return '';
+  if ('raw' in log) return log.raw;
+  return (log as readonly string[]).map((line) => `${timestamp()}\t${requestId}\tINFO\t${line}\n`).join('');
+}
+
+function timestamp(): string {
+  return new Date().toISOString();
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A REST-JSON error as Lambda sends it: the code in `x-amzn-ErrorType`, the message in the body. */
+function jsonError(status: number, code: string, message: string): FakeResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': code },
+    body: JSON.stringify({ Type: 'User', Message: message }),
+  };
+}
+
+/** A query-protocol error as CloudFormation sends it. */
+function xmlError(status: number, code: string, message: string): FakeResponse {
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  return {
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: `<ErrorResponse xmlns="${CFN_XMLNS}"><Error><Type>${type}</Type><Code>${xml(code)}</Code><Message>${xml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  };
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,126 @@
+// Measures what deployment scripts cost a stack, side by side with aws-cdk-lib triggers doing the same work.
+// Prints a Markdown table and writes it to bench/RESULTS.md. Run with `npm run bench`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SIZES = (process.env.BENCH_SIZES ?? '1,10,50,100').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const work = mkdtempSync(join(tmpdir(), 'bench-'));
+
+// The same script for both: one file, given as prebuilt code, so both sides do exactly the same work.
+const scriptDir = join(work, 'script');
+mkdirSync(scriptDir);
+writeFileSync(join(scriptDir, 'index.js'), 'exports.handler = async (event) => ({ ok: true, event });\n');
+
+/** A CDK app with `n` scripts of `kind` ('script' | 'trigger' | 'entry') in one stack. */
+function appSource(kind, n) {
+  return `
+const { App, Stack } = require(${JSON.stringify(join(root, 'node_modules', 'aws-cdk-lib'))});
+const lambda = require(${JSON.stringify(join(root, 'node_modules', 'aws-cdk-lib', 'aws-lambda'))});
+const triggers = require(${JSON.stringify(join(root, 'node_modules', 'aws-cdk-lib', 'triggers'))});
+const { DeploymentScript, ScriptTrigger } = require(${JSON.stringify(join(root, 'lib'))});
+const app = new App();
+const stack = new Stack(app, 'Bench', { env: { account: '111111111111', region: 'eu-west-1' } });
+for (let i = 0; i < ${n}; i++) {
+  ${kind === 'trigger'
+    ? `new triggers.TriggerFunction(stack, 'Script' + i, { code: lambda.Code.fromAsset(${JSON.stringify(scriptDir)}), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });`
+    : kind === 'entry'
+      ? `new DeploymentScript(stack, 'Script' + i, { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ${JSON.stringify(join(scriptDir, 'index.js'))}, depsLockFilePath: ${JSON.stringify(join(root, 'package-lock.json'))} });`
+      : `new DeploymentScript(stack, 'Script' + i, { trigger: ScriptTrigger.AFTER_DEPLOY, code: lambda.Code.fromAsset(${JSON.stringify(scriptDir)}), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });`}
+}
+app.synth();
+`;
+}
+
+function synth(kind, n) {
+  const dir = join(work, `${kind}-${n}`);
+  mkdirSync(dir, { recursive: true });
+  const app = join(dir, 'app.js');
+  writeFileSync(app, appSource(kind, n));
+  const times = [];
+  let out;
+  for (let run = 0; run < RUNS; run++) {
+    out = join(dir, `cdk.out.${run}`);
+    const start = process.hrtime.bigint();
+    execFileSync(process.execPath, [app], { env: { ...process.env, CDK_OUTDIR: out }, stdio: ['ignore', 'ignore', 'inherit'] });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const templateText = readFileSync(join(out, 'Bench.template.json'), 'utf8');
+  const template = JSON.parse(templateText);
+  const assets = readdirSync(out).filter((f) => f.startsWith('asset.'));
+  return {
+    ms: times[Math.floor(times.length / 2)],
+    resources: Object.keys(template.Resources).length,
+    bytes: Buffer.byteLength(templateText),
+    assets: assets.length,
+  };
+}
+
+function dirBytes(dir) {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+const rows = [];
+const results = {};
+for (const n of SIZES) {
+  for (const kind of ['script', 'trigger', 'entry']) {
+    results[`${kind}-${n}`] = synth(kind, n);
+    process.stderr.write(`synthesized ${kind} x${n}\n`);
+  }
+}
+// Per-script and fixed costs from the two ends of the range: cost(n) = fixed + n * perScript.
+const lo = Math.min(...SIZES);
+const hi = Math.max(...SIZES);
+const slope = (kind, key) => (results[`${kind}-${hi}`][key] - results[`${kind}-${lo}`][key]) / (hi - lo);
+const fixed = (kind, key) => results[`${kind}-${lo}`][key] - lo * slope(kind, key);
+// What a stack without any script has: its bootstrap rule and parameter, no resources.
+const emptyBytes = (() => {
+  const dir = join(work, 'empty');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'app.js'), appSource('script', 0));
+  execFileSync(process.execPath, [join(dir, 'app.js')], { env: { ...process.env, CDK_OUTDIR: join(dir, 'out') } });
+  return Buffer.byteLength(readFileSync(join(dir, 'out', 'Bench.template.json')));
+})();
+
+rows.push('| scripts | synth ms: DeploymentScript (code) | triggers | ratio | DeploymentScript (entry, esbuild) | resources: ours / triggers | template KB: ours / triggers | assets: ours / triggers |');
+rows.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const n of SIZES) {
+  const ours = results[`script-${n}`];
+  const theirs = results[`trigger-${n}`];
+  const entry = results[`entry-${n}`];
+  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${(ours.ms / theirs.ms).toFixed(2)} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
+}
+
+const runtimeAsset = join(root, 'assets', 'runtime');
+const runtimeBytes = dirBytes(runtimeAsset);
+const runtimeGzip = gzipSync(readFileSync(join(runtimeAsset, 'index.js'))).length;
+const summary = [
+  '',
+  '| cost | DeploymentScript | triggers.TriggerFunction |',
+  '|---|---:|---:|',
+  `| resources added per script | ${slope('script', 'resources').toFixed(1)} | ${slope('trigger', 'resources').toFixed(1)} |`,
+  `| template bytes added per script | ${slope('script', 'bytes').toFixed(0)} | ${slope('trigger', 'bytes').toFixed(0)} |`,
+  `| fixed resources per stack | ${fixed('script', 'resources').toFixed(0)} | ${fixed('trigger', 'resources').toFixed(0)} |`,
+  `| fixed template bytes per stack (beyond an empty stack's ${emptyBytes}) | ${(fixed('script', 'bytes') - emptyBytes).toFixed(0)} | ${(fixed('trigger', 'bytes') - emptyBytes).toFixed(0)} |`,
+  `| assets for ${hi} identical scripts | ${results[`script-${hi}`].assets} (${results[`entry-${hi}`].assets} with entry) | ${results[`trigger-${hi}`].assets} |`,
+  `| runtime asset (minified) | ${runtimeBytes} bytes (${runtimeGzip} gzipped) | in aws-cdk-lib |`,
+  '| Lambda invocations from CloudFormation to the script | 3 (framework, runtime, script) | 2 (provider, function) |',
+];
+
+const text = [
+  `Synth time is the median of ${RUNS} runs of a whole \`node app.js\` process on ${process.platform}/${process.arch}, node ${process.version}.`,
+  'Both sides deploy the same prebuilt script (`Code.fromAsset`); the entry column bundles it with esbuild through NodejsFunction.',
+  '',
+  ...rows,
+  ...summary,
+  '',
+].join('\n');
+process.stdout.write(`${text}\n`);
+writeFileSync(join(root, 'bench', 'RESULTS.md'), text);
+rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { ADAPTERS as AWS_API_ADAPTERS } from './aws-api';
 import { TargetBinding } from './binding';
 import { ADAPTERS as NETWORK_ADAPTERS } from './network';
 
-export { TargetBinding } from './binding';
+export type { TargetBinding } from './binding';
 
 const ADAPTERS: TargetAdapter[] = [...NETWORK_ADAPTERS, ...AWS_API_ADAPTERS];
 

@@ -59,3 +59,12 @@ export const CLIENT_CONTEXT_KEY = 'custom';
  * the whole response at 4096 bytes, which also carries the ids and the framework's fields.
  */
 export const MAX_RESULT_BYTES = 2000;
+
+/**
+ * Prefix of the SSM parameters (String, standard tier) in which the runtime keeps the result of each
+ * script's last run, so that an update that does not run the script (the rollback of a failed update, run
+ * policy `once`) answers with the same attributes. One parameter per script, named
+ * `<prefix><stack name>/<physical resource id>` (`resultParameterName` in lambda-runtime/stored-result.ts);
+ * the provider's role reads, writes and deletes `parameter<prefix><stack name>/*`.
+ */
+export const RESULT_PARAMETER_PREFIX = '/cdk-deployment-script/';

@@ -1,7 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import {
+  ACCESS_DENIED_RETRY_SECONDS,
   MAX_SCRIPT_TIMEOUT_SECONDS,
   PROP_FUNCTION_NAME,
   PROP_LOG_GROUP_NAME,
@@ -10,22 +12,24 @@ import {
   PROP_TIMEOUT_SECONDS,
   PROP_TRIGGER,
 } from './consts';
-import { encodeClientContext, invokeScript } from './invoke';
+import { encodeClientContext, invokeScript, retryDelayMs } from './invoke';
 import { decide, describeDecision, type LifecycleInput } from './lifecycle';
 import { buildFailureReason, ReportableError, reportableError } from './reason';
 import { resultToData } from './result';
+import { type Data, deleteStoredResult, readStoredResult, resultParameterName, storeResult } from './stored-result';
 
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
+  readonly Data?: Data;
 }
 
 export interface HandlerOptions {
-  /** Waits between invoke retries (tests make it instant). */
+  /** Waits between retries of Invoke and PutParameter (tests make it instant). */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly lambdaClient?: LambdaClient;
   readonly cloudFormationClient?: CloudFormationClient;
+  readonly ssmClient?: SSMClient;
 }
 
 /** Time the runtime keeps, beyond the script's timeout, to report after the script. */
@@ -38,14 +42,33 @@ export function createHandler(options: HandlerOptions = {}) {
   // Created on first use, so that configuration from the environment is read then; reused while warm.
   let lambda = options.lambdaClient;
   let cloudformation = options.cloudFormationClient;
+  let ssmClient = options.ssmClient;
+  const ssm = () => (ssmClient ??= new SSMClient({}));
 
   return async function handler(event: CloudFormationCustomResourceEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResponse> {
     // The ResponseURL is a presigned URL: anyone holding it can answer for this resource.
     console.log('event', JSON.stringify({ ...event, ResponseURL: '(redacted)' }));
     const physicalResourceId = event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId;
+    const stackName = event.StackId.split('/')[1] ?? event.StackId;
+    const resultParameter = resultParameterName(stackName, physicalResourceId);
+    try {
+      return await respond(event, context, physicalResourceId, stackName, resultParameter);
+    } finally {
+      // Every Delete forgets the stored result, whatever the stack's status and whether the script ran: the
+      // resource is gone. It never fails the Delete (nothing may block a deletion).
+      if (event.RequestType === 'Delete') await forgetResult(resultParameter);
+    }
+  };
+
+  async function respond(
+    event: CloudFormationCustomResourceEvent,
+    context: Pick<Context, 'getRemainingTimeInMillis'>,
+    physicalResourceId: string,
+    stackName: string,
+    resultParameter: string,
+  ): Promise<HandlerResponse> {
     const props: Record<string, string | undefined> = event.ResourceProperties ?? {};
     const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
-    const stackName = event.StackId.split('/')[1] ?? event.StackId;
     const logicalId = event.LogicalResourceId;
 
     let stackStatus: string | undefined;
@@ -69,7 +92,20 @@ export function createHandler(options: HandlerOptions = {}) {
     const decision = decide(input);
     console.log(describeDecision(input, decision));
 
-    if (decision.action === 'skip') return { PhysicalResourceId: physicalResourceId };
+    if (decision.action === 'skip') {
+      if (!decision.keepResult) return { PhysicalResourceId: physicalResourceId };
+      try {
+        const data = await readStoredResult(ssm(), resultParameter);
+        console.log(`stored result ${resultParameter}: ${data ? Object.keys(data).join(', ') : 'none'}`);
+        return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
+      } catch (error) {
+        const message = `Deployment script ${logicalId} did not run (${decision.why}) and could not keep its attributes: ` +
+          `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
+        if (decision.keepResult.failureFails) throw reportableError(message + ssmHint(error, 'GetParameter'));
+        console.error(message + ' (answering without attributes rather than failing)');
+        return { PhysicalResourceId: physicalResourceId };
+      }
+    }
     if (decision.action === 'fail') {
       const cause = statusError ? ` (${describeError(statusError)})` : '';
       throw reportableError(`Deployment script ${logicalId} did not run: ${decision.why}${cause}.`);
@@ -118,6 +154,7 @@ export function createHandler(options: HandlerOptions = {}) {
 
       const result = resultToData(payload, logicalId);
       console.log(`script ${result.note}`);
+      await keepResult(resultParameter, result.data, logicalId, context);
       return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
     } catch (error) {
       const reportable = error instanceof ReportableError
@@ -131,7 +168,43 @@ export function createHandler(options: HandlerOptions = {}) {
       console.error(`${reportable.message}\n(the stack is being deleted: this failure does not stop the deletion)`);
       return { PhysicalResourceId: physicalResourceId };
     }
-  };
+  }
+
+  /** Stores the result of a run, for the updates that do not run the script. */
+  async function keepResult(name: string, data: Data | undefined, logicalId: string, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
+    // A script that returned nothing leaves no stored result, lest a stale one bring back attributes it no
+    // longer returns. Failing to delete one is only logged: the template reads none of its attributes (or
+    // this very request would fail), so it is not worth failing a deployment whose script ran.
+    if (!data) return forgetResult(name);
+    const start = now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await storeResult(ssm(), name, data);
+        return console.log(`stored the result in ${name}`);
+      } catch (error) {
+        // A policy statement added moments ago (an upgrade of this library) may not have propagated yet.
+        const delay = retryDelayMs(attempt);
+        if (errorName(error) === 'AccessDeniedException' && now() + delay - start <= ACCESS_DENIED_RETRY_SECONDS * 1000 &&
+          context.getRemainingTimeInMillis() - delay >= REPORT_MARGIN_MS) {
+          console.log(`PutParameter: AccessDeniedException, retrying in ${delay} ms`);
+          await sleep(delay);
+          continue;
+        }
+        // Without it, a later rollback or "once" update would answer with stale attributes or none.
+        throw reportableError(`Deployment script ${logicalId} ran, but storing its result in the SSM parameter ${name} failed: ` +
+          describeError(error) + ssmHint(error, 'PutParameter'));
+      }
+    }
+  }
+
+  /** Deletes a stored result; logs, never throws. */
+  async function forgetResult(name: string): Promise<void> {
+    try {
+      if (await deleteStoredResult(ssm(), name)) console.log(`deleted the stored result ${name}`);
+    } catch (error) {
+      console.error(`could not delete the stored result ${name}: ${describeError(error)} (ignored)`);
+    }
+  }
 }
 
 export const handler = createHandler();
@@ -148,6 +221,15 @@ function parseError(payload: string, functionError: string): { errorType: string
     // not JSON: report the raw payload
   }
   return { errorType: functionError, errorMessage: payload || '(no error message)' };
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as Error | undefined)?.name;
+}
+
+/** What to do about an SSM error, when it is a missing permission. */
+function ssmHint(error: unknown, action: string): string {
+  return errorName(error) === 'AccessDeniedException' ? `. The provider's role needs ssm:${action} on it.` : '';
 }
 
 function describeError(error: unknown): string {

@@ -15,7 +15,17 @@ export interface LifecycleInput {
 export type Decision =
   /** Run the script. `failureFails`: a script failure fails the request (else it is only logged). */
   | { readonly action: 'run'; readonly failureFails: boolean; readonly why: string }
-  | { readonly action: 'skip'; readonly why: string }
+  | {
+    readonly action: 'skip';
+    readonly why: string;
+    /**
+     * Answer with the result the script's last run stored (lambda-runtime/stored-result.ts): an Update that
+     * does not run the script must still return its attributes, or CloudFormation drops them and whatever reads
+     * them with `Fn::GetAtt` fails. `failureFails`: a failure to read it fails the request (else it is only
+     * logged, and the request succeeds without attributes).
+     */
+    readonly keepResult?: { readonly failureFails: boolean };
+  }
   /** Fail the request without running the script. */
   | { readonly action: 'fail'; readonly why: string };
 
@@ -50,18 +60,24 @@ export function decide(input: LifecycleInput): Decision {
     return { action: 'fail', why: 'the stack status could not be read, so an update cannot be told from the rollback of a failed update' };
   }
   // The rollback of a failed update sends Update with the old properties: running then would repeat the
-  // script that just failed, or run the previous version of it.
-  if (stackStatus.includes('ROLLBACK')) return skip('the stack is rolling back');
-  if (runPolicy === RUN_POLICY_ONCE) return skip('run policy "once" runs only on create');
+  // script that just failed, or run the previous version of it. Nor may reading the stored result fail it: a
+  // failed rollback leaves the stack in UPDATE_ROLLBACK_FAILED (only ContinueUpdateRollback gets it out),
+  // whereas a rollback without attributes fails only if something reads them.
+  if (stackStatus.includes('ROLLBACK')) return skip('the stack is rolling back', { failureFails: false });
+  // A forward update that cannot return the attributes fails and rolls back, rather than losing them silently.
+  if (runPolicy === RUN_POLICY_ONCE) return skip('run policy "once" runs only on create', { failureFails: true });
   return { action: 'run', failureFails: true, why: 'updated' };
 }
 
-function skip(why: string): Decision {
-  return { action: 'skip', why };
+function skip(why: string, keepResult?: { readonly failureFails: boolean }): Decision {
+  return keepResult ? { action: 'skip', why, keepResult } : { action: 'skip', why };
 }
 
 /** One log line describing a decision. */
 export function describeDecision(input: LifecycleInput, decision: Decision): string {
   const verdict = decision.action === 'run' ? `run${decision.failureFails ? '' : ' (a failure is only logged)'}` : decision.action;
-  return `decision: ${input.requestType} ${input.trigger} policy=${input.runPolicy ?? '-'} status=${input.stackStatus ?? 'unknown'} -> ${verdict}: ${decision.why}`;
+  const keep = decision.action === 'skip' && decision.keepResult
+    ? `; returns the stored result of the last run${decision.keepResult.failureFails ? '' : ' (a failure to read it is only logged)'}`
+    : '';
+  return `decision: ${input.requestType} ${input.trigger} policy=${input.runPolicy ?? '-'} status=${input.stackStatus ?? 'unknown'} -> ${verdict}: ${decision.why}${keep}`;
 }

@@ -314,7 +314,7 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
     for (const key of Object.keys(this.environment)) { this.variableSources.set(key, "the script's environment"); }
     this.variablePrefix = props.variablePrefix ?? 'STP_';
     const bindings = (props.connectTo ?? []).map((target) => [target, bindTarget(target, this.node.path)] as const);
-    const vpc = props.vpc ?? this.inferVpc(bindings);
+    const vpc = props.vpc ?? inferVpc(this.node.path, bindings);
     this.vpc = vpc;
 
     this.trigger = props.trigger;
@@ -491,19 +491,6 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
     return this.resource.getAttString(key);
   }
 
-  private inferVpc(bindings: ReadonlyArray<readonly [IConstruct, TargetBinding]>): ec2.IVpc | undefined {
-    let found: [IConstruct, ec2.IVpc] | undefined;
-    for (const [target, binding] of bindings) {
-      if (!binding.vpc) { continue; }
-      if (found && found[1].vpcId !== binding.vpc.vpcId) {
-        throw new Error(`DeploymentScript ${this.node.path}: connectTo targets live in different VPCs (${found[0].node.path} in ${found[1].node.path}, `
-          + `${target.node.path} in ${binding.vpc.node.path}). A script runs in one VPC: give 'vpc' and connect to targets of that VPC only.`);
-      }
-      found = found ?? [target, binding.vpc];
-    }
-    return found?.[1];
-  }
-
   private applyBinding(target: IConstruct, binding: TargetBinding, options: ConnectOptions): void {
     const where = `DeploymentScript ${this.node.path}`;
     const name = options.name ?? upperSnakeCase(target.node.id);
@@ -571,6 +558,20 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
 
 const SCRIPT_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScript');
 
+/** The VPC the targets live in, if any; throws if they live in different VPCs. */
+function inferVpc(path: string, bindings: ReadonlyArray<readonly [IConstruct, TargetBinding]>): ec2.IVpc | undefined {
+  let found: [IConstruct, ec2.IVpc] | undefined;
+  for (const [target, binding] of bindings) {
+    if (!binding.vpc) { continue; }
+    if (found && found[1].vpcId !== binding.vpc.vpcId) {
+      throw new Error(`DeploymentScript ${path}: connectTo targets live in different VPCs (${found[0].node.path} in ${found[1].node.path}, `
+        + `${target.node.path} in ${binding.vpc.node.path}). A script runs in one VPC: give 'vpc' and connect to targets of that VPC only.`);
+    }
+    found = found ?? [target, binding.vpc];
+  }
+  return found?.[1];
+}
+
 /** Checks the props that must be right before anything is created. */
 function validateProps(scope: Construct, id: string, props: DeploymentScriptProps): undefined {
   const path = scope.node.path ? `${scope.node.path}/${id}` : id;
@@ -620,6 +621,8 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
     fail("both 'securityGroups' and 'allowAllOutbound' are given. Configure outbound rules on your security groups instead.");
   }
   validateParameters(path, props.parameters ?? {}, Stack.of(scope));
+  // Binding is pure: done here too so that a target that cannot be connected leaves nothing behind.
+  inferVpc(path, (props.connectTo ?? []).map((target) => [target, bindTarget(target, path)] as const));
   const environment: { [key: string]: string } = {};
   for (const [key, value] of Object.entries(props.environment ?? {})) {
     validateEnvironmentKey(path, key, environment);

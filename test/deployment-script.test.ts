@@ -254,7 +254,7 @@ describe('the per-stack provider', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'framework.onEvent' }, 1);
   });
 
-  test('may invoke the stack\'s scripts and describe this stack, nothing more', () => {
+  test('may invoke the stack\'s scripts, describe this stack and keep results under its own prefix, nothing more', () => {
     const { stack } = newStack();
     new DeploymentScript(stack, 'One', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
     new DeploymentScript(stack, 'Two', { trigger: ScriptTrigger.BEFORE_DELETE, entry: ECHO_SCRIPT });
@@ -266,9 +266,16 @@ describe('the per-stack provider', () => {
     expect(statements).toEqual(expect.arrayContaining([
       { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:eu-west-1:111111111111:stack/Stack/*']] } },
     ]));
+    expect(statements).toEqual(expect.arrayContaining([{
+      Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/cdk-deployment-script/Stack/*']] },
+    }]));
     const invoked = statements.filter((s: any) => s.Action === 'lambda:InvokeFunction').flatMap((s: any) => s.Resource);
     expect(invoked.map((r: any) => JSON.stringify(r)).join(' ')).toMatch(/OneFunction.*TwoFunction/);
-    expect(statements.map((s: any) => s.Action).sort()).toEqual(['cloudformation:DescribeStacks', 'lambda:InvokeFunction', 'lambda:InvokeFunction'].sort());
+    expect(statements.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual([
+      '"cloudformation:DescribeStacks"', '"lambda:InvokeFunction"', '"lambda:InvokeFunction"', '["ssm:GetParameter","ssm:PutParameter","ssm:DeleteParameter"]',
+    ].sort());
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
 

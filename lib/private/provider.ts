@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
+import { RESULT_PARAMETER_PREFIX, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
 import { analyzeStack, ScriptEntry, StackAnalysis } from './stack-analysis';
 
 /** Where the build puts the bundled runtime handler (scripts/bundle-runtime.mjs). */
@@ -58,6 +58,13 @@ export class DeploymentScriptProvider extends Construct {
     this.runtimeFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
       resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+    }));
+
+    // The runtime keeps each script's result in a parameter, so that an update that does not run the script
+    // (the rollback of a failed update, RunPolicy.ONCE) can answer with the attributes CloudFormation holds.
+    this.runtimeFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` })],
     }));
 
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction });

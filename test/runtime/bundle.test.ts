@@ -55,6 +55,7 @@ test('is small and leaves the AWS SDK to the Lambda runtime', () => {
   const code = readFileSync(bundle, 'utf8');
   expect(code).toContain('require("@aws-sdk/client-lambda")');
   expect(code).toContain('require("@aws-sdk/client-cloudformation")');
+  expect(code).toContain('require("@aws-sdk/client-ssm")');
 });
 
 test('runs a script and returns its attributes', async () => {
@@ -63,6 +64,22 @@ test('runs a script and returns its attributes', async () => {
   expect(stdout).toContain('RESULT {"PhysicalResourceId":"Migrate","Data":{"version":"42"}}');
   expect(fake.invocations.at(-1)?.payload.toString()).toBe('{"n":1}');
   expect(stdout).not.toContain(RESPONSE_URL_SECRET);
+});
+
+test('keeps the attributes through the rollback of a failed update', async () => {
+  fake.reset();
+  fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1' }));
+  expect((await runBundled(cfnEvent('Create'))).stdout).toContain('RESULT {"PhysicalResourceId":"Migrate","Data":{"userId":"u-1"}}');
+  expect(fake.parameter('/cdk-deployment-script/my-stack/Migrate')?.value).toBe('{"userId":"u-1"}');
+
+  fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+  const { stdout } = await runBundled(cfnEvent('Update'));
+  expect(stdout).toContain('RESULT {"PhysicalResourceId":"Migrate","Data":{"userId":"u-1"}}');
+  expect(fake.invocations).toHaveLength(1);
+
+  fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS');
+  expect((await runBundled(cfnEvent('Delete'))).stdout).toContain('RESULT {"PhysicalResourceId":"Migrate"}');
+  expect(fake.parameterNames()).toEqual([]);
 });
 
 test('fails with a one-line stack', async () => {

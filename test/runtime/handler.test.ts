@@ -1,15 +1,17 @@
 /**
- * The real runtime handler with the real SDK v3 clients, talking to a loopback fake of Lambda and
- * CloudFormation (test/support/fake-aws.ts).
+ * The real runtime handler with the real SDK v3 clients, talking to a loopback fake of Lambda,
+ * CloudFormation and SSM (test/support/fake-aws.ts).
  */
 import {
   ACCESS_DENIED_RETRY_SECONDS,
   MAX_REASON_BYTES,
+  RUN_POLICY_ON_STACK_CHANGE,
   RUN_POLICY_ONCE,
   TRIGGER_AFTER_DEPLOY,
   TRIGGER_BEFORE_DELETE,
 } from '../../lambda-runtime/consts';
 import { createHandler } from '../../lambda-runtime/index';
+import { resultParameterName } from '../../lambda-runtime/stored-result';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 
@@ -117,7 +119,8 @@ describe('what the script receives', () => {
         region: 'us-east-1',
       },
     });
-    expect(fake.requests.map((r) => r.signingService)).toEqual(['cloudformation', 'lambda']);
+    // Then SSM: the script returned nothing, so any stored result is deleted.
+    expect(fake.requests.map((r) => r.signingService)).toEqual(['cloudformation', 'lambda', 'ssm']);
   });
 
   test('the parameters are not re-serialized', async () => {
@@ -310,5 +313,216 @@ describe('the presigned ResponseURL', () => {
     expect(text).toContain('"ResponseURL":"(redacted)"');
     expect(text).not.toContain(RESPONSE_URL);
     expect(text).not.toContain(RESPONSE_URL_SECRET);
+  });
+});
+
+describe('the stored result: attributes kept for the updates that do not run the script', () => {
+  /** Where the result of the default event's script (stack my-stack, physical id Migrate) is kept. */
+  const PARAMETER = '/cdk-deployment-script/my-stack/Migrate';
+  const ACCESS_DENIED = { code: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/provider-role/provider is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/cdk-deployment-script/my-stack/Migrate because no identity-based policy allows the ssm:GetParameter action' };
+
+  test('the parameter is named after the stack and the physical id', () => {
+    expect(resultParameterName('my-stack', 'Migrate')).toBe(PARAMETER);
+  });
+
+  test('a Create returns the attributes and stores them, as a standard String parameter', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1', count: 3, tags: ['a'] }));
+    const response = await run(cfnEvent('Create'));
+    const data = { userId: 'u-1', count: '3', tags: '["a"]' };
+    expect(response).toEqual({ PhysicalResourceId: 'Migrate', Data: data });
+    expect(fake.ssmCalls).toEqual([{
+      operation: 'PutParameter',
+      input: expect.objectContaining({ Name: PARAMETER, Value: JSON.stringify(data), Type: 'String', Tier: 'Standard', Overwrite: true }),
+    }]);
+    expect(fake.parameter(PARAMETER)).toMatchObject({ value: JSON.stringify(data), type: 'String', tier: 'Standard' });
+    const put = fake.requests.at(-1)!;
+    expect(put.signingService).toBe('ssm');
+    expect(put.headers['x-amz-target']).toBe('AmazonSSM.PutParameter');
+    expect(output.text()).toContain(`stored the result in ${PARAMETER}`);
+  });
+
+  test('an Update that runs replaces the stored result', async () => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ v: 2 })).setParameter(PARAMETER, '{"v":"1","old":"x"}');
+    expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate', Data: { v: '2' } });
+    expect(fake.parameter(PARAMETER)).toMatchObject({ value: '{"v":"2"}', version: 2 });
+  });
+
+  test('the rollback of a failed update returns the stored attributes, without running the script', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1', count: 3 }));
+    const created = await run(cfnEvent('Create'));
+    fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+
+    const rolledBack = await run(cfnEvent('Update'));
+
+    expect(rolledBack).toEqual({ PhysicalResourceId: 'Migrate', Data: { userId: 'u-1', count: '3' } });
+    expect(rolledBack.Data).toEqual(created.Data);
+    expect(fake.invocations).toHaveLength(1); // the Create's
+    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['PutParameter', 'GetParameter']);
+    expect(fake.ssmCallsOf('GetParameter')[0].input).toEqual({ Name: PARAMETER });
+    expect(output.text()).toContain(`stored result ${PARAMETER}: userId, count`);
+  });
+
+  test('when the failed update\'s own run failed, the rollback returns the result of the run before', async () => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'nope')).setParameter(PARAMETER, '{"v":"1"}');
+    await failure(run(cfnEvent('Update')));
+    expect(fake.parameter(PARAMETER)?.value).toBe('{"v":"1"}');
+    fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate', Data: { v: '1' } });
+    expect(fake.invocations).toHaveLength(1);
+  });
+
+  test('run policy "once": an Update returns the attributes of the Create', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ bucket: 'seed-1' }));
+    await run(cfnEvent('Create', { runPolicy: RUN_POLICY_ONCE }));
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS');
+
+    const response = await run(cfnEvent('Update', { runPolicy: RUN_POLICY_ONCE }));
+
+    expect(response).toEqual({ PhysicalResourceId: 'Migrate', Data: { bucket: 'seed-1' } });
+    expect(fake.invocations).toHaveLength(1);
+  });
+
+  test.each([
+    ['the rollback of a failed update', 'UPDATE_ROLLBACK_IN_PROGRESS', RUN_POLICY_ON_STACK_CHANGE],
+    ['run policy "once"', 'UPDATE_IN_PROGRESS', RUN_POLICY_ONCE],
+  ])('%s with no stored result: no attributes', async (_what, status, runPolicy) => {
+    fake.setStack(STACK_ID, status).setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }));
+    expect(await run(cfnEvent('Update', { runPolicy }))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.invocations).toHaveLength(0);
+    expect(output.text()).toContain(`stored result ${PARAMETER}: none`);
+  });
+
+  test.each([
+    ['nothing', outcome.returns()],
+    ['an empty object', outcome.returns({})],
+    ['an array', outcome.returns([1])],
+  ])('a script that returns %s deletes the stored result, so that a rollback brings no stale attributes back', async (_what, result) => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, result).setParameter(PARAMETER, '{"stale":"yes"}');
+    expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.parameter(PARAMETER)).toBeUndefined();
+    expect(output.text()).toContain(`deleted the stored result ${PARAMETER}`);
+
+    fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
+  });
+
+  test('a script that returns nothing, with nothing stored: a create still succeeds', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
+    expect(await run(cfnEvent('Create'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['DeleteParameter']);
+    expect(fake.parameterNames()).toEqual([]);
+  });
+
+  test('a failure to delete a stale result after a run that returned nothing is only logged', async () => {
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns()).failSsm('DeleteParameter', ACCESS_DENIED);
+    expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(output.text()).toMatch(/could not delete the stored result \S+: AccessDeniedException: .* \(ignored\)/);
+  });
+
+  // Every Delete, whatever the stack status, the trigger, and whether the script ran or failed.
+  test.each<[string | undefined, string]>([
+    ['DELETE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY],
+    ['DELETE_IN_PROGRESS', TRIGGER_BEFORE_DELETE],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE],
+    ['ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY],
+    ['ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE],
+    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY],
+    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE],
+    [undefined, TRIGGER_AFTER_DEPLOY],
+    [undefined, TRIGGER_BEFORE_DELETE],
+  ])('a Delete in %s, %s, deletes the stored result', async (status, trigger) => {
+    if (status) fake.setStack(STACK_ID, status);
+    else fake.failDescribeStacks({ code: 'Throttling', message: 'Rate exceeded' });
+    fake.setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }))
+      .setParameter(PARAMETER, '{"a":"1"}')
+      .setParameter('/cdk-deployment-script/my-stack/Seed', '{"b":"2"}');
+
+    const response = await run(cfnEvent('Delete', { trigger }));
+
+    expect(response).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.parameterNames()).toEqual(['/cdk-deployment-script/my-stack/Seed']); // another script's stays
+    expect(fake.ssmCalls).toEqual([{ operation: 'DeleteParameter', input: { Name: PARAMETER } }]);
+    expect(output.text()).toContain(`deleted the stored result ${PARAMETER}`);
+  });
+
+  test('a Delete whose before:delete script fails still deletes the stored result', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'x')).setParameter(PARAMETER, '{"a":"1"}');
+    expect(await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.invocations).toHaveLength(1);
+    expect(fake.parameter(PARAMETER)).toBeUndefined();
+  });
+
+  test('a Delete with nothing stored succeeds', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS');
+    expect(await run(cfnEvent('Delete'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(fake.ssmCalls).toEqual([{ operation: 'DeleteParameter', input: { Name: PARAMETER } }]);
+    expect(output.text()).not.toMatch(/could not delete/);
+  });
+
+  test('a Delete that cannot delete the stored result still succeeds, and logs why', async () => {
+    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setParameter(PARAMETER, '{"a":"1"}').failSsm('DeleteParameter', ACCESS_DENIED);
+    expect(await run(cfnEvent('Delete'))).toEqual({ PhysicalResourceId: 'Migrate' });
+    expect(output.text()).toMatch(/could not delete the stored result \/cdk-deployment-script\/my-stack\/Migrate: AccessDeniedException: .* \(ignored\)/);
+  });
+
+  describe('a stored result that cannot be read', () => {
+    test.each([
+      ['access denied', () => fake.failSsm('GetParameter', ACCESS_DENIED), /AccessDeniedException: User: .* is not authorized to perform: ssm:GetParameter/],
+      ['a value that is not a result', () => fake.setParameter(PARAMETER, '["not","an","object"]'), /does not hold a JSON object of strings/],
+    ])('%s: the rollback succeeds without attributes and logs why', async (_what, arrange, logged) => {
+      fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }));
+      arrange();
+      expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
+      expect(fake.invocations).toHaveLength(0);
+      const text = output.text();
+      expect(text).toContain(`Deployment script Migrate did not run (the stack is rolling back) and could not keep its attributes: reading the SSM parameter ${PARAMETER} failed: `);
+      expect(text).toMatch(logged);
+      expect(text).toContain(' (answering without attributes rather than failing)');
+    });
+
+    test.each([
+      ['access denied', () => fake.failSsm('GetParameter', ACCESS_DENIED), /AccessDeniedException: User: .*\. The provider's role needs ssm:GetParameter on it\.$/],
+      ['a value that is not a result', () => fake.setParameter(PARAMETER, 'not json'), /does not hold a JSON object of strings$/],
+    ])('%s: a "once" update fails, saying why', async (_what, arrange, reason) => {
+      fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }));
+      arrange();
+      const error = await failure(run(cfnEvent('Update', { runPolicy: RUN_POLICY_ONCE })));
+      expect(error.message).toMatch(new RegExp(
+        `^Deployment script Migrate did not run \\(run policy "once" runs only on create\\) and could not keep its attributes: reading the SSM parameter ${PARAMETER} failed: `,
+      ));
+      expect(error.message).toMatch(reason);
+      expect(error.stack).not.toContain('\n');
+      expect(fake.invocations).toHaveLength(0);
+    });
+  });
+
+  describe('a result that cannot be stored', () => {
+    test('fails the deployment: a later rollback would lose the attributes', async () => {
+      fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 }))
+        .failSsm('PutParameter', { code: 'ValidationException', message: 'Parameter name: is invalid' });
+      const error = await failure(run(cfnEvent('Create')));
+      expect(error.message).toBe(`Deployment script Migrate ran, but storing its result in the SSM parameter ${PARAMETER} failed: ValidationException: Parameter name: is invalid`);
+      expect(fake.invocations).toHaveLength(1);
+    });
+
+    test('a permission not yet propagated: AccessDenied is retried, for a bounded time', async () => {
+      fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 })).failSsm('PutParameter', ACCESS_DENIED, 2);
+      const clock = new FakeClock();
+      expect(await run(cfnEvent('Update'), clock)).toEqual({ PhysicalResourceId: 'Migrate', Data: { a: '1' } });
+      expect(clock.sleeps).toEqual([1000, 2000]);
+      expect(fake.invocations).toHaveLength(1); // the script is not run again
+      expect(fake.parameter(PARAMETER)?.value).toBe('{"a":"1"}');
+    });
+
+    test('AccessDenied forever: a clear error naming the permission', async () => {
+      fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ a: 1 })).failSsm('PutParameter', ACCESS_DENIED);
+      const clock = new FakeClock();
+      const error = await failure(run(cfnEvent('Update'), clock));
+      expect(error.message).toMatch(/^Deployment script Migrate ran, but storing its result in the SSM parameter \S+ failed: AccessDeniedException: .*\. The provider's role needs ssm:PutParameter on it\.$/);
+      expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(ACCESS_DENIED_RETRY_SECONDS * 1000);
+      expect(fake.ssmCallsOf('PutParameter').length).toBeGreaterThan(3);
+      expect(fake.invocations).toHaveLength(1);
+    });
   });
 });

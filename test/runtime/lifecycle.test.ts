@@ -80,6 +80,34 @@ describe('decide: beyond the table', () => {
     expect(summary(decide({ requestType: 'Update', trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'UPDATE_IN_PROGRESS' }))).toBe('run, failure fails');
   });
 
+  // An Update that does not run an after:deploy script answers with the stored result of its last run.
+  test.each<[string, string, 'strict' | 'lenient' | 'none']>([
+    ['UPDATE_ROLLBACK_IN_PROGRESS', RUN_POLICY_ON_STACK_CHANGE, 'lenient'],
+    ['UPDATE_ROLLBACK_IN_PROGRESS', RUN_POLICY_ONCE, 'lenient'],
+    ['IMPORT_ROLLBACK_IN_PROGRESS', RUN_POLICY_ON_SCRIPT_CHANGE, 'lenient'],
+    ['UPDATE_IN_PROGRESS', RUN_POLICY_ONCE, 'strict'],
+    ['UPDATE_IN_PROGRESS', RUN_POLICY_EVERY_DEPLOYMENT, 'none'],
+  ])('Update in %s, policy %s: keeps the stored result %s', (stackStatus, runPolicy, expected) => {
+    const decision = decide({ requestType: 'Update', trigger: TRIGGER_AFTER_DEPLOY, runPolicy, stackStatus });
+    const keep = decision.action === 'skip' ? decision.keepResult : undefined;
+    expect(keep === undefined ? 'none' : keep.failureFails ? 'strict' : 'lenient').toBe(expected);
+  });
+
+  test('only an Update of an after:deploy script keeps the stored result', () => {
+    const others = [
+      ...ROWS.filter(([requestType, , trigger]) => requestType !== 'Update' || trigger !== TRIGGER_AFTER_DEPLOY),
+    ].map(([requestType, stackStatus, trigger, runPolicy]) => decide({ requestType, stackStatus, trigger, runPolicy }));
+    others.push(decide({ requestType: 'Create', trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }));
+    expect(others.filter((d) => d.action === 'skip' && d.keepResult)).toEqual([]);
+  });
+
+  test('the log line says when the stored result is returned', () => {
+    const rollback = { requestType: 'Update' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' };
+    expect(describeDecision(rollback, decide(rollback))).toMatch(/-> skip: the stack is rolling back; returns the stored result of the last run \(a failure to read it is only logged\)$/);
+    const once = { ...rollback, runPolicy: RUN_POLICY_ONCE, stackStatus: 'UPDATE_IN_PROGRESS' };
+    expect(describeDecision(once, decide(once))).toMatch(/-> skip: run policy "once" runs only on create; returns the stored result of the last run$/);
+  });
+
   test('the log line names the request, trigger, status and decision', () => {
     const input = { requestType: 'Update' as const, trigger: TRIGGER_AFTER_DEPLOY, runPolicy: RUN_POLICY_ONCE, stackStatus: 'UPDATE_IN_PROGRESS' };
     const line = describeDecision(input, decide(input));

@@ -3,7 +3,7 @@
  * finally receives must be a valid response under its 4096-byte limit, whatever the script printed.
  */
 import { join } from 'node:path';
-import { TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/consts';
+import { MAX_RESULT_BYTES, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/consts';
 import { createHandler } from '../../lambda-runtime/index';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL_SECRET } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
@@ -136,4 +136,21 @@ test('a successful script\'s attributes reach CloudFormation', async () => {
   fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1', count: 2 }));
   const { response } = await onEvent(cfnEvent('Create', { stackId: STACK_ID, functionName: SCRIPT_FUNCTION }));
   expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'Migrate', Data: { userId: 'u-1', count: '2' } });
+});
+
+test('the rollback of a failed update answers CloudFormation with the stored attributes, under 4096 bytes', async () => {
+  // The longest names there are, and the largest result there may be: all of it reaches CloudFormation.
+  const result = { big: 'x'.repeat(MAX_RESULT_BYTES - 12) };
+  fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns(result));
+  const ids = { stackId: STACK_ID, logicalResourceId: LOGICAL_ID, physicalResourceId: LOGICAL_ID, functionName: SCRIPT_FUNCTION };
+  expect((await onEvent(cfnEvent('Create', ids))).response).toMatchObject({ Status: 'SUCCESS', Data: result });
+  expect(fake.parameterNames()).toHaveLength(1);
+
+  responses = [];
+  fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+  const { body, response } = await onEvent(cfnEvent('Update', ids));
+
+  expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: LOGICAL_ID, Data: result });
+  expect(Buffer.byteLength(body, 'utf8')).toBeLessThan(4096);
+  expect(fake.invocations).toHaveLength(1);
 });

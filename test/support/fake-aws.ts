@@ -5,6 +5,8 @@
  * - Lambda Invoke: REST-JSON, `POST /2015-03-31/functions/{name}/invocations`.
  * - CloudFormation DescribeStacks: the query protocol (form-encoded request, XML response), which the
  *   installed `@aws-sdk/client-cloudformation` uses (`AwsQueryProtocol`).
+ * - SSM GetParameter, PutParameter, DeleteParameter: AWS JSON 1.1 (`POST /`, `X-Amz-Target:
+ *   AmazonSSM.<operation>`, errors as `{"__type": code, "message": …}`), on parameters kept in memory.
  *
  * Point clients at it with `fake.env()` (child processes) or `fake.useEnv()` (this process).
  *
@@ -35,7 +37,13 @@ export type LambdaOutcome =
   /** The script ran into its timeout. */
   | { readonly kind: 'timeout'; readonly seconds: number; readonly log?: ScriptLog }
   /** Lambda itself refused the request (the script did not run). */
-  | { readonly kind: 'service-error'; readonly status: number; readonly code: string; readonly message: string };
+  | { readonly kind: 'service-error'; readonly status: number; readonly code: string; readonly message: string }
+  /**
+   * Lambda's answer exactly as an emulator produced it (test/e2e/harness runs the function for real): the
+   * payload, `X-Amz-Function-Error` if the function failed, and the invocation's whole log from `START` to
+   * `REPORT`, whose last 4 KB `LogType: Tail` returns.
+   */
+  | { readonly kind: 'emulated'; readonly payload: string | Buffer; readonly functionError?: string; readonly invocationLog: string | Buffer };
 
 /** Builders for `LambdaOutcome`s. */
 export const outcome = {
@@ -49,6 +57,9 @@ export const outcome = {
     ({ kind: 'service-error', status: 403, code: 'AccessDeniedException', message }),
   throttled: (): LambdaOutcome => ({ kind: 'service-error', status: 429, code: 'TooManyRequestsException', message: 'Rate Exceeded.' }),
   serviceError: (status: number, code: string, message: string): LambdaOutcome => ({ kind: 'service-error', status, code, message }),
+  /** What a Lambda emulator answered, sent as it is. */
+  emulated: (payload: string | Buffer, invocationLog: string | Buffer, functionError?: string): LambdaOutcome =>
+    ({ kind: 'emulated', payload, invocationLog, functionError }),
 };
 
 /** An outcome, a sequence of outcomes (one per invocation, the last repeats) or a function of the invocation. */
@@ -61,7 +72,7 @@ export interface RecordedRequest {
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Buffer;
-  /** The service named by the SigV4 credential scope (`lambda`, `cloudformation`), if signed. */
+  /** The service named by the SigV4 credential scope (`lambda`, `cloudformation`, `ssm`), if signed. */
   readonly signingService?: string;
 }
 
@@ -88,6 +99,29 @@ export interface DescribeStacksCall {
   readonly version?: string;
 }
 
+export type SsmOperation = 'GetParameter' | 'PutParameter' | 'DeleteParameter';
+
+export interface SsmCall {
+  readonly operation: SsmOperation;
+  /** The request body, parsed. */
+  readonly input: Record<string, unknown>;
+}
+
+export interface StoredParameter {
+  readonly value: string;
+  readonly type: string;
+  readonly tier: string;
+  readonly description?: string;
+  readonly version: number;
+}
+
+export interface FakeAwsError {
+  /** @default 400 */
+  readonly status?: number;
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface FakeResponse {
   readonly status: number;
   readonly headers?: Record<string, string>;
@@ -103,6 +137,10 @@ export interface FakeAwsOptions {
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 const CFN_XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+const SSM_TARGET = /^AmazonSSM\.(\w+)$/;
+const AMZ_JSON_1_1 = 'application/x-amz-json-1.1';
+/** SSM's rules for a parameter name: characters, the reserved prefixes, at most 15 levels. */
+const SSM_NAME = /^\/?[a-zA-Z0-9_.\-/]+$/;
 
 export class FakeAws {
   static async start(options: FakeAwsOptions = {}): Promise<FakeAws> {
@@ -120,12 +158,16 @@ export class FakeAws {
   /** Every Invoke received (including refused ones), in order. */
   readonly invocations: RecordedInvocation[] = [];
   readonly describeStacksCalls: DescribeStacksCall[] = [];
+  /** Every SSM request received (including failed ones), in order. */
+  readonly ssmCalls: SsmCall[] = [];
 
   private readonly server: Server;
   private readonly logTailBytes: number;
   private readonly scripts = new Map<string, { behaviour: ScriptBehaviour; calls: number }>();
   private readonly stacks = new Map<string, { stackId: string; stackName: string; status: string }>();
   private describeStacksError?: { status: number; code: string; message: string };
+  private readonly parameters = new Map<string, StoredParameter>();
+  private readonly ssmErrors = new Map<string, Required<FakeAwsError> & { times: number }>();
   private readonly routes: Array<(request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>> = [];
 
   private constructor(options: FakeAwsOptions) {
@@ -151,6 +193,7 @@ export class FakeAws {
       AWS_ENDPOINT_URL: this.url, // any other service goes here too (and fails) rather than to AWS
       AWS_ENDPOINT_URL_LAMBDA: this.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
+      AWS_ENDPOINT_URL_SSM: this.url,
       AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
       AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
       AWS_REGION: this.region,
@@ -193,6 +236,34 @@ export class FakeAws {
     return this;
   }
 
+  /** Stores an SSM parameter (a String, standard tier), as if put before. */
+  setParameter(name: string, value: string): this {
+    this.parameters.set(name, { value, type: 'String', tier: 'Standard', version: (this.parameters.get(name)?.version ?? 0) + 1 });
+    return this;
+  }
+
+  /** A stored SSM parameter, or `undefined`. */
+  parameter(name: string): StoredParameter | undefined {
+    return this.parameters.get(name);
+  }
+
+  /** The names of the stored SSM parameters. */
+  parameterNames(): string[] {
+    return [...this.parameters.keys()];
+  }
+
+  /** Makes an SSM operation (`'*'`: every one) fail `times` times (until called with `undefined`). */
+  failSsm(operation: SsmOperation | '*', error: FakeAwsError | undefined, times = Infinity): this {
+    if (error) this.ssmErrors.set(operation, { status: 400, ...error, times });
+    else this.ssmErrors.delete(operation);
+    return this;
+  }
+
+  /** The SSM calls of one operation. */
+  ssmCallsOf(operation: SsmOperation): SsmCall[] {
+    return this.ssmCalls.filter((call) => call.operation === operation);
+  }
+
   /** Answers other requests (first route that returns a response wins; routes run before the built-in ones). */
   addRoute(route: (request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>): this {
     this.routes.push(route);
@@ -204,11 +275,14 @@ export class FakeAws {
     return this.invocations.filter((invocation) => functionKey(invocation.functionName) === key);
   }
 
-  /** Forgets recorded requests, scripts, stacks and routes. */
+  /** Forgets recorded requests, scripts, stacks, parameters, failures and routes. */
   reset(): void {
     this.requests.length = 0;
     this.invocations.length = 0;
     this.describeStacksCalls.length = 0;
+    this.ssmCalls.length = 0;
+    this.parameters.clear();
+    this.ssmErrors.clear();
     this.scripts.clear();
     this.stacks.clear();
     this.routes.length = 0;
@@ -241,6 +315,7 @@ export class FakeAws {
     const path = request.url.split('?')[0];
     if (!response && request.method === 'POST' && INVOKE_PATH.test(path)) response = await this.invoke(request);
     if (!response && request.method === 'POST' && path === '/' && isForm(request)) response = this.cloudformation(request);
+    if (!response && request.method === 'POST' && path === '/' && SSM_TARGET.test(header(request.headers['x-amz-target']) ?? '')) response = this.ssm(request);
     response ??= jsonError(404, 'UnknownOperationException', `fake-aws does not implement ${request.method} ${request.url}`);
 
     res.writeHead(response.status, { 'x-amzn-RequestId': randomUUID(), ...response.headers });
@@ -278,6 +353,7 @@ export class FakeAws {
     if (result.kind === 'service-error') return jsonError(result.status, result.code, result.message);
     if (invocation.invocationType === 'Event') return { status: 202 };
     if (invocation.invocationType === 'DryRun') return { status: 204 };
+    if (result.kind === 'emulated') return this.emulatedResponse(invocation, result);
 
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-RequestId': requestId, 'X-Amz-Executed-Version': '$LATEST' };
     let payload: string;
@@ -311,6 +387,18 @@ export class FakeAws {
     return { status: 200, headers, body: payload };
   }
 
+  /** The Invoke response for an emulated run: its payload, function error and log tail, as Lambda sends them. */
+  private emulatedResponse(invocation: RecordedInvocation, result: Extract<LambdaOutcome, { kind: 'emulated' }>): FakeResponse {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-RequestId': invocation.requestId, 'X-Amz-Executed-Version': '$LATEST' };
+    if (result.functionError) headers['X-Amz-Function-Error'] = result.functionError;
+    if (invocation.logType === 'Tail') {
+      const log = Buffer.isBuffer(result.invocationLog) ? result.invocationLog : Buffer.from(result.invocationLog, 'utf8');
+      // Lambda cuts bytes, not characters: the tail may start inside a line or a UTF-8 sequence.
+      headers['X-Amz-Log-Result'] = log.subarray(Math.max(0, log.length - this.logTailBytes)).toString('base64');
+    }
+    return { status: 200, headers, body: result.payload };
+  }
+
   private cloudformation(request: RecordedRequest): FakeResponse {
     const params = new URLSearchParams(request.body.toString('utf8'));
     const action = params.get('Action');
@@ -330,6 +418,71 @@ export class FakeAws {
       `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
     return { status: 200, headers: { 'content-type': 'text/xml' }, body };
   }
+
+  private ssm(request: RecordedRequest): FakeResponse {
+    const target = header(request.headers['x-amz-target']) ?? '';
+    const operation = SSM_TARGET.exec(target)![1];
+    if (header(request.headers['content-type']) !== AMZ_JSON_1_1) {
+      return ssmError(400, 'SerializationException', `expected Content-Type ${AMZ_JSON_1_1}`);
+    }
+    if (operation !== 'GetParameter' && operation !== 'PutParameter' && operation !== 'DeleteParameter') {
+      return ssmError(400, 'UnknownOperationException', `fake-aws does not implement ${target}`);
+    }
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return ssmError(400, 'SerializationException', 'the request body is not JSON');
+    }
+    this.ssmCalls.push({ operation, input });
+    const failure = [this.ssmErrors.get(operation), this.ssmErrors.get('*')].find((f) => f && f.times > 0);
+    if (failure) {
+      failure.times--;
+      return ssmError(failure.status, failure.code, failure.message);
+    }
+
+    const name = typeof input.Name === 'string' ? input.Name : '';
+    const arn = `arn:aws:ssm:${this.region}:123456789012:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    const invalid = validateParameterName(name, arn);
+    if (invalid) return ssmError(400, 'ValidationException', invalid);
+    const stored = this.parameters.get(name);
+
+    if (operation === 'GetParameter') {
+      if (!stored) return ssmError(400, 'ParameterNotFound', '');
+      return ssmJson({
+        Parameter: { Name: name, Type: stored.type, Value: stored.value, Version: stored.version, LastModifiedDate: 1_704_067_200, ARN: arn, DataType: 'text' },
+      });
+    }
+    if (operation === 'DeleteParameter') {
+      if (!stored) return ssmError(400, 'ParameterNotFound', '');
+      this.parameters.delete(name);
+      return ssmJson({});
+    }
+    // PutParameter
+    const value = input.Value;
+    const tier = input.Tier ?? 'Standard';
+    if (typeof value !== 'string' || value.length === 0) return ssmError(400, 'ValidationException', '1 validation error detected: Value at \'value\' failed to satisfy constraint: Member must have length greater than or equal to 1');
+    if (tier !== 'Standard' && tier !== 'Advanced' && tier !== 'Intelligent-Tiering') return ssmError(400, 'ValidationException', `invalid Tier ${String(tier)}`);
+    if (tier === 'Standard' && Buffer.byteLength(value, 'utf8') > 4096) return ssmError(400, 'ValidationException', 'Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.');
+    if (input.Overwrite && input.Tags) return ssmError(400, 'ValidationException', 'Invalid request: tags and overwrite can\'t be used together.');
+    if (stored && !input.Overwrite) return ssmError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    const type = input.Type ?? stored?.type;
+    if (type !== 'String' && type !== 'StringList' && type !== 'SecureString') return ssmError(400, 'ValidationException', 'A parameter type is required when you create a parameter.');
+    const version = (stored?.version ?? 0) + 1;
+    const description = typeof input.Description === 'string' ? input.Description : stored?.description;
+    this.parameters.set(name, { value, type, tier, description, version });
+    return ssmJson({ Version: version, Tier: tier });
+  }
+}
+
+/** Why SSM would reject a parameter name, or `undefined`. At most 1011 characters count, with the ARN's start. */
+function validateParameterName(name: string, arn: string): string | undefined {
+  if (arn.length > 1011) return `Parameter name: ${name} is too long: at most 1011 characters, including the ARN before it.`;
+  if (!SSM_NAME.test(name)) return `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Got: ${name}`;
+  if (/^\/?(aws|ssm)/i.test(name)) return `No access to reserved parameter name: ${name}.`;
+  if (name.split('/').filter(Boolean).length > 15) return 'Parameter name hierarchies are limited to 15 levels.';
+  if (name.includes('//')) return `Parameter name: ${name} is invalid: empty level.`;
+  return undefined;
 }
 
 /** The key a function is known by: its name, whether given as a name, an ARN or a partial ARN. */
@@ -381,4 +534,14 @@ function xmlError(status: number, code: string, message: string): FakeResponse {
 
 function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** An AWS JSON 1.1 response, as SSM sends it. */
+function ssmJson(body: unknown): FakeResponse {
+  return { status: 200, headers: { 'content-type': AMZ_JSON_1_1 }, body: JSON.stringify(body) };
+}
+
+/** An AWS JSON 1.1 error, as SSM sends it: the code in `__type`. */
+function ssmError(status: number, code: string, message: string): FakeResponse {
+  return { status, headers: { 'content-type': AMZ_JSON_1_1 }, body: JSON.stringify({ __type: code, message }) };
 }

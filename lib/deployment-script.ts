@@ -530,7 +530,9 @@ export class DeploymentScript extends Construct implements IDeploymentScript, ec
     }
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     binding.grant?.(this);
-    for (const rule of binding.ingress ?? []) { rule.peer.connections.allowFrom(this, rule.port, rule.description); }
+    // Opened from the script's side: across stacks, aws-cdk-lib then puts the rule in the script's stack, which already
+    // depends on the target's, instead of making the two stacks depend on each other.
+    for (const rule of binding.ingress ?? []) { this.connections.allowTo(rule.peer, rule.port, rule.description); }
     if (binding.onBind) { binding.onBind(this.scriptFunction.role!); }
   }
 

@@ -212,10 +212,10 @@ describe('DeploymentScript', () => {
 
   test('addEnvironment adds a variable', () => {
     const { stack } = newStack();
-    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { A: '1' } });
-    expect(script.addEnvironment('B', '2')).toBe(script);
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { ALPHA: '1' } });
+    expect(script.addEnvironment('BRAVO', '2')).toBe(script);
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { A: '1', B: '2' } },
+      Environment: { Variables: { ALPHA: '1', BRAVO: '2' } },
     });
   });
 

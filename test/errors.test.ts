@@ -116,8 +116,8 @@ describe('bad input found once the app is complete is rejected at synth', () => 
 describe('bad calls', () => {
   test('addEnvironment with a key already set, or reserved', () => {
     const { stack } = newStack();
-    const script = new DeploymentScript(stack, 'Script', { ...base, environment: { A: '1' } });
-    expect(() => script.addEnvironment('A', '2')).toThrow("DeploymentScript Stack/Script: environment variable 'A' is set twice. Set each variable once: remove one of them or give it another name.");
+    const script = new DeploymentScript(stack, 'Script', { ...base, environment: { ALPHA: '1' } });
+    expect(() => script.addEnvironment('ALPHA', '2')).toThrow("DeploymentScript Stack/Script: environment variable 'ALPHA' is set twice. Set each variable once: remove one of them or give it another name.");
     expect(() => script.addEnvironment('AWS_LAMBDA_EXEC_WRAPPER', '/x')).toThrow("environment variable 'AWS_LAMBDA_EXEC_WRAPPER' is reserved by AWS Lambda");
   });
 

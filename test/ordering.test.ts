@@ -94,7 +94,7 @@ describe('after everything', () => {
     const { stack } = newStack();
     script(stack, 'Script');
     const bucket = new s3.Bucket(stack, 'Maybe');
-    const condition = new (require('aws-cdk-lib').CfnCondition)(stack, 'IsProd', { expression: require('aws-cdk-lib').Fn.conditionEquals('a', 'b') });
+    const condition = new (require('aws-cdk-lib').CfnCondition)(stack, 'IsProd', { expression: require('aws-cdk-lib').Fn.conditionEquals(require('aws-cdk-lib').Aws.REGION, 'eu-west-1') });
     (bucket.node.defaultChild as CfnResource).cfnOptions.condition = condition;
     const template = Template.fromStack(stack);
     expect(directDependencies(template, 'Script').has(logicalId(stack, bucket))).toBe(false);

@@ -25,7 +25,7 @@ function runToken(policy: RunPolicy | undefined, variant: Variant = {}, trigger 
     parameters: variant.parameters,
   };
   new DeploymentScript(stack, 'Script', props);
-  new DeploymentScript(stack, 'Other', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { V: variant.otherScriptEnv ?? '1' } });
+  new DeploymentScript(stack, 'Other', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { VERSION: variant.otherScriptEnv ?? '1' } });
   return Template.fromStack(stack).toJSON().Resources.Script.Properties[consts.PROP_RUN_TOKEN];
 }
 
@@ -39,7 +39,7 @@ describe('re-run policies', () => {
     expect(base).toMatch(/^[0-9a-f]{64}$/);
     expect(runToken(RunPolicy.ON_STACK_CHANGE)).toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketVersioned: true })).not.toEqual(base);
-    expect(runToken(RunPolicy.ON_STACK_CHANGE, { environment: { X: '1' } })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { environment: { EXTRA: '1' } })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptEnv: '2' })).not.toEqual(base);
   });
 
@@ -47,7 +47,7 @@ describe('re-run policies', () => {
     const base = runToken(RunPolicy.ON_SCRIPT_CHANGE);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE)).toEqual(base);
-    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { environment: { X: '1' } })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { environment: { EXTRA: '1' } })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { bucketVersioned: true })).toEqual(base);
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { otherScriptEnv: '2' })).toEqual(base);
   });

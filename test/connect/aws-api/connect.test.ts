@@ -198,7 +198,7 @@ describe('OpenSearch domain in a VPC', () => {
 
   test('with imported security groups the VPC is unknown: a script given the VPC is admitted', () => {
     // GIVEN
-    const { stack, vpc, domain } = domainInVpc((scope) => [ec2.SecurityGroup.fromSecurityGroupId(scope, 'Imported', 'sg-12345', { mutable: true })]);
+    const { stack, vpc, domain } = domainInVpc((scope) => [ec2.SecurityGroup.fromSecurityGroupId(scope, 'Imported', 'sg-0123456789abcdef0', { mutable: true })]);
 
     // WHEN
     const script = scriptConnectedTo(stack, [domain], { vpc });
@@ -206,14 +206,14 @@ describe('OpenSearch domain in a VPC', () => {
     // THEN
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', {
       FromPort: 443,
-      GroupId: 'sg-12345',
+      GroupId: 'sg-0123456789abcdef0',
       SourceSecurityGroupId: stack.resolve(script.connections.securityGroups[0].securityGroupId),
     }, 1);
   });
 
   test('with imported security groups and no VPC for the script, the error says to give one', () => {
     // GIVEN
-    const { stack, domain } = domainInVpc((scope) => [ec2.SecurityGroup.fromSecurityGroupId(scope, 'Imported', 'sg-12345')]);
+    const { stack, domain } = domainInVpc((scope) => [ec2.SecurityGroup.fromSecurityGroupId(scope, 'Imported', 'sg-0123456789abcdef0')]);
 
     // WHEN / THEN
     expect(() => scriptConnectedTo(stack, [domain])).toThrow(/is not in a VPC, so it has no security group to connect: give it a 'vpc'/);

@@ -1,4 +1,4 @@
-import { Fn, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { DeploymentScript, MongoDbAtlasCluster, ScriptTrigger } from '../../../lib';
@@ -56,7 +56,8 @@ describe('connectTo a MongoDB Atlas cluster', () => {
   test('defaults: readWriteAnyDatabase on admin, profile default; a token SRV string', () => {
     // GIVEN
     const { stack } = newStack();
-    const srv = Fn.getAtt('AtlasCluster', 'ConnectionStrings.StandardSrv').toString();
+    const atlas = new CfnResource(stack, 'AtlasCluster', { type: 'MongoDB::Atlas::Cluster', properties: { ProjectId: PROJECT, Name: 'main' } });
+    const srv = atlas.getAtt('ConnectionStrings.StandardSrv').toString();
     const cluster = new MongoDbAtlasCluster(stack, 'main', { projectId: PROJECT, clusterName: 'main', srvConnectionString: srv });
 
     // WHEN

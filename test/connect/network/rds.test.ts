@@ -74,14 +74,14 @@ const INSTANCE_ENGINES: EngineCase[] = [
   },
   {
     title: 'MySQL, no database named: none selected',
-    engine: rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 }),
+    engine: rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0_44 }),
     port: 3306,
     url: (u, p, h) => `mysql://${u}:${p}@${h}:3306`,
     jdbc: (u, p, h) => `jdbc:mysql://${h}:3306/?user=${u}&password=${p}`,
   },
   {
     title: 'MariaDB',
-    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 }),
+    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11_15 }),
     databaseName: 'shop',
     port: 3306,
     url: (u, p, h) => `mariadb://${u}:${p}@${h}:3306/shop`,
@@ -90,7 +90,7 @@ const INSTANCE_ENGINES: EngineCase[] = [
   },
   {
     title: 'SQL Server: its own URL form, database master',
-    engine: rds.DatabaseInstanceEngine.sqlServerSe({ version: rds.SqlServerEngineVersion.VER_16 }),
+    engine: rds.DatabaseInstanceEngine.sqlServerSe({ version: rds.SqlServerEngineVersion.VER_16_00_4215_2_V1 }),
     port: 1433,
     url: (u, p, h) => `sqlserver://${h}:1433;databaseName=master;user=${u};password=${p}`,
     jdbc: (u, p, h) => `jdbc:sqlserver://${h}:1433;databaseName=master;user=${u};password=${p}`,
@@ -492,7 +492,7 @@ describe('errors name the prop, the value and the fix', () => {
     const { stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
     const sqlServer = new rds.DatabaseInstance(stack, 'SqlServer', {
-      engine: rds.DatabaseInstanceEngine.sqlServerSe({ version: rds.SqlServerEngineVersion.VER_16 }), vpc,
+      engine: rds.DatabaseInstanceEngine.sqlServerSe({ version: rds.SqlServerEngineVersion.VER_16_00_4215_2_V1 }), vpc,
     });
     expect(() => script(stack, [DatabaseTarget.fromInstance(stack, 'Mssql', { instance: sqlServer, iamAuthenticationUser: 'app' })]))
       .toThrow(/'iamAuthenticationUser' is given for a sqlserver database, and RDS offers IAM database authentication for PostgreSQL, MySQL and MariaDB only/);

@@ -70,6 +70,7 @@ export function createHandler(options: HandlerOptions = {}) {
     const props: Record<string, string | undefined> = event.ResourceProperties ?? {};
     const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
     const logicalId = event.LogicalResourceId;
+    const parameters = props[PROP_PARAMETERS] ?? '{}';
 
     let stackStatus: string | undefined;
     let statusError: unknown;
@@ -93,18 +94,23 @@ export function createHandler(options: HandlerOptions = {}) {
     console.log(describeDecision(input, decision));
 
     if (decision.action === 'skip') {
-      if (!decision.keepResult) return { PhysicalResourceId: physicalResourceId };
-      try {
-        const data = await readStoredResult(ssm(), resultParameter);
-        console.log(`stored result ${resultParameter}: ${data ? Object.keys(data).join(', ') : 'none'}`);
-        return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
-      } catch (error) {
-        const message = `Deployment script ${logicalId} did not run (${decision.why}) and could not keep its attributes: ` +
-          `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
-        if (decision.keepResult.failureFails) throw reportableError(message + ssmHint(error, 'GetParameter'));
-        console.error(message + ' (answering without attributes rather than failing)');
-        return { PhysicalResourceId: physicalResourceId };
+      let data: Data | undefined;
+      if (decision.keepResult) {
+        try {
+          data = await readStoredResult(ssm(), resultParameter);
+          console.log(`stored result ${resultParameter}: ${data ? Object.keys(data).join(', ') : 'none'}`);
+        } catch (error) {
+          const message = `Deployment script ${logicalId} did not run (${decision.why}) and could not keep its attributes: ` +
+            `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
+          if (decision.keepResult.failureFails) throw reportableError(message + ssmHint(error, 'GetParameter'));
+          console.error(message + ' (answering without attributes rather than failing)');
+          return { PhysicalResourceId: physicalResourceId }; // and no record over a value that could not be read
+        }
       }
+      // A Create or Update that does not run the script (a before:delete script, run policy "once", a rollback)
+      // still records its parameters, for a run by hand; failing to is only logged, never fails the request.
+      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parameters, logicalId, context, false);
+      return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
     }
     if (decision.action === 'fail') {
       const cause = statusError ? ` (${describeError(statusError)})` : '';
@@ -120,7 +126,7 @@ export function createHandler(options: HandlerOptions = {}) {
       const out = await invokeScript((command) => client.send(command), {
         logicalResourceId: logicalId,
         functionName,
-        payload: props[PROP_PARAMETERS] ?? '{}',
+        payload: parameters,
         clientContext: encodeClientContext({
           trigger: input.trigger,
           requestType: event.RequestType,
@@ -154,7 +160,9 @@ export function createHandler(options: HandlerOptions = {}) {
 
       const result = resultToData(payload, logicalId);
       console.log(`script ${result.note}`);
-      await keepResult(resultParameter, result.data, logicalId, context);
+      // Only a result with attributes must be stored (or a later rollback or "once" update would lose them): without,
+      // a failure to record is only logged, as before records, when the template reads none of the attributes.
+      await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data);
       return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
     } catch (error) {
       const reportable = error instanceof ReportableError
@@ -170,16 +178,17 @@ export function createHandler(options: HandlerOptions = {}) {
     }
   }
 
-  /** Stores the result of a run, for the updates that do not run the script. */
-  async function keepResult(name: string, data: Data | undefined, logicalId: string, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
-    // A script that returned nothing leaves no stored result, lest a stale one bring back attributes it no
-    // longer returns. Failing to delete one is only logged: the template reads none of its attributes (or
-    // this very request would fail), so it is not worth failing a deployment whose script ran.
-    if (!data) return forgetResult(name);
+  /**
+   * Records a successful Create or Update: the result of its run (empty when it returned nothing or did not run),
+   * for the updates that do not run the script, and its parameters, for runs by hand. `fails`: a failure to
+   * store fails the request (else it is only logged).
+   */
+  async function keepResult(name: string, data: Data | undefined, parameters: string, logicalId: string,
+    context: Pick<Context, 'getRemainingTimeInMillis'>, fails: boolean): Promise<void> {
     const start = now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await storeResult(ssm(), name, data);
+        await storeResult(ssm(), name, data ?? {}, parameters);
         return console.log(`stored the result in ${name}`);
       } catch (error) {
         // A policy statement added moments ago (an upgrade of this library) may not have propagated yet.
@@ -190,9 +199,10 @@ export function createHandler(options: HandlerOptions = {}) {
           await sleep(delay);
           continue;
         }
+        const message = `storing its result in the SSM parameter ${name} failed: ${describeError(error)}${ssmHint(error, 'PutParameter')}`;
         // Without it, a later rollback or "once" update would answer with stale attributes or none.
-        throw reportableError(`Deployment script ${logicalId} ran, but storing its result in the SSM parameter ${name} failed: ` +
-          describeError(error) + ssmHint(error, 'PutParameter'));
+        if (fails) throw reportableError(`Deployment script ${logicalId} ran, but ${message}`);
+        return console.error(`${message} (ignored)`);
       }
     }
   }

@@ -9,6 +9,14 @@
  * attributes rather than those the resource had before the update. (So if that run returned fewer attributes
  * than the restored template reads, the rollback still lacks them: keeping the result before it too would
  * take a second parameter.)
+ *
+ * The same parameter records the `Parameters` of the last successful Create or Update, whether it ran the script
+ * or not (a `before:delete` script, run policy `once`, a rollback), so that the command line
+ * (`cdk-deployment-script run`) can run the script by hand with the parameters of the last deployment. The
+ * value is a versioned record, `{"v":1,"data":{…},"parameters":"<the Parameters string exactly>"}`; when that
+ * would not fit the standard tier's 4 KB, `parameters` gives way to `"parametersOmitted":"too large"`.
+ * Runtimes before records stored the `Data` object alone: it is still read (as version 0, without parameters).
+ * Parameters cannot hold secrets (the construct rejects them at synth), so recording them adds none here.
  */
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { RESULT_PARAMETER_PREFIX } from './consts';
@@ -30,6 +38,21 @@ function escapePart(part: string): string {
     [...Buffer.from(char, 'utf8')].map((byte) => '_' + byte.toString(16).toUpperCase().padStart(2, '0')).join(''));
 }
 
+/** What the parameter holds: the result of the last run and the parameters of the last deployment. */
+export interface StoredRecord {
+  /** The record's version: 1; 0 for the plain `Data` object of runtimes before records. */
+  readonly v: number;
+  /** The attributes of the last run; empty when it returned none. */
+  readonly data: Data;
+  /** The `Parameters` property of the last successful Create or Update, exactly as CloudFormation sent it. */
+  readonly parameters?: string;
+  /** Why `parameters` is missing from a version 1 record (`too large`). */
+  readonly parametersOmitted?: string;
+}
+
+/** The largest value of a standard-tier parameter. */
+export const MAX_RECORD_BYTES = 4096;
+
 /** The stored result; `undefined` when there is none. Throws when it cannot be read or is not a result. */
 export async function readStoredResult(ssm: SSMClient, name: string): Promise<Data | undefined> {
   let value: string | undefined;
@@ -39,14 +62,39 @@ export async function readStoredResult(ssm: SSMClient, name: string): Promise<Da
     if (isNotFound(error)) return undefined;
     throw error;
   }
-  const data = parseData(value);
+  const data = parseRecord(value)?.data;
   if (!data) throw new Error(`the parameter ${name} does not hold a JSON object of strings`);
   return Object.keys(data).length ? data : undefined;
 }
 
-/** Stores `data` (at most MAX_RESULT_BYTES as JSON, so it fits a standard parameter's 4 KB). */
-export async function storeResult(ssm: SSMClient, name: string, data: Data): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(data), Type: 'String', Tier: 'Standard', Overwrite: true }));
+/**
+ * Stores the record of a successful Create or Update: its result `data` (at most MAX_RESULT_BYTES as JSON)
+ * and its `parameters`, unless they would make the record larger than a standard parameter's 4 KB.
+ */
+export async function storeResult(ssm: SSMClient, name: string, data: Data, parameters: string): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: name, Value: recordValue(data, parameters), Type: 'String', Tier: 'Standard', Overwrite: true }));
+}
+
+/** The JSON of a version 1 record. */
+export function recordValue(data: Data, parameters: string): string {
+  const value = JSON.stringify({ v: 1, data, parameters });
+  return Buffer.byteLength(value) > MAX_RECORD_BYTES ? JSON.stringify({ v: 1, data, parametersOmitted: 'too large' }) : value;
+}
+
+/**
+ * A stored value, read: a record (`v` is a number), or the plain `Data` object older runtimes stored (whose
+ * values are all strings, so never a number `v`). `undefined` when it is neither.
+ */
+export function parseRecord(value: string | undefined): StoredRecord | undefined {
+  try {
+    const parsed = JSON.parse(value ?? '');
+    const record = typeof parsed?.v == 'number' ? parsed : { v: 0, data: parsed };
+    const data: unknown = record.data;
+    if (data && typeof data == 'object' && !Array.isArray(data) && Object.values(data).every((v) => typeof v == 'string')) return record;
+  } catch {
+    // not JSON
+  }
+  return undefined;
 }
 
 /** Deletes the stored result; `false` when there was none. */
@@ -62,14 +110,4 @@ export async function deleteStoredResult(ssm: SSMClient, name: string): Promise<
 
 function isNotFound(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'ParameterNotFound';
-}
-
-function parseData(value: string | undefined): Data | undefined {
-  try {
-    const data: unknown = JSON.parse(value ?? '');
-    if (data && typeof data === 'object' && !Array.isArray(data) && Object.values(data).every((v) => typeof v === 'string')) return data as Data;
-  } catch {
-    // not JSON
-  }
-  return undefined;
 }

@@ -70,7 +70,7 @@ test('keeps the attributes through the rollback of a failed update', async () =>
   fake.reset();
   fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1' }));
   expect((await runBundled(cfnEvent('Create'))).stdout).toContain('RESULT {"PhysicalResourceId":"Migrate","Data":{"userId":"u-1"}}');
-  expect(fake.parameter('/cdk-deployment-script/my-stack/Migrate')?.value).toBe('{"userId":"u-1"}');
+  expect(fake.parameter('/cdk-deployment-script/my-stack/Migrate')?.value).toBe('{"v":1,"data":{"userId":"u-1"},"parameters":"{}"}');
 
   fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
   const { stdout } = await runBundled(cfnEvent('Update'));

@@ -329,12 +329,13 @@ describe('the stored result: attributes kept for the updates that do not run the
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ userId: 'u-1', count: 3, tags: ['a'] }));
     const response = await run(cfnEvent('Create'));
     const data = { userId: 'u-1', count: '3', tags: '["a"]' };
+    const record = JSON.stringify({ v: 1, data, parameters: '{}' });
     expect(response).toEqual({ PhysicalResourceId: 'Migrate', Data: data });
     expect(fake.ssmCalls).toEqual([{
       operation: 'PutParameter',
-      input: expect.objectContaining({ Name: PARAMETER, Value: JSON.stringify(data), Type: 'String', Tier: 'Standard', Overwrite: true }),
+      input: expect.objectContaining({ Name: PARAMETER, Value: record, Type: 'String', Tier: 'Standard', Overwrite: true }),
     }]);
-    expect(fake.parameter(PARAMETER)).toMatchObject({ value: JSON.stringify(data), type: 'String', tier: 'Standard' });
+    expect(fake.parameter(PARAMETER)).toMatchObject({ value: record, type: 'String', tier: 'Standard' });
     const put = fake.requests.at(-1)!;
     expect(put.signingService).toBe('ssm');
     expect(put.headers['x-amz-target']).toBe('AmazonSSM.PutParameter');
@@ -344,7 +345,7 @@ describe('the stored result: attributes kept for the updates that do not run the
   test('an Update that runs replaces the stored result', async () => {
     fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns({ v: 2 })).setParameter(PARAMETER, '{"v":"1","old":"x"}');
     expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate', Data: { v: '2' } });
-    expect(fake.parameter(PARAMETER)).toMatchObject({ value: '{"v":"2"}', version: 2 });
+    expect(fake.parameter(PARAMETER)).toMatchObject({ value: '{"v":1,"data":{"v":"2"},"parameters":"{}"}', version: 2 });
   });
 
   test('the rollback of a failed update returns the stored attributes, without running the script', async () => {
@@ -357,7 +358,8 @@ describe('the stored result: attributes kept for the updates that do not run the
     expect(rolledBack).toEqual({ PhysicalResourceId: 'Migrate', Data: { userId: 'u-1', count: '3' } });
     expect(rolledBack.Data).toEqual(created.Data);
     expect(fake.invocations).toHaveLength(1); // the Create's
-    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['PutParameter', 'GetParameter']);
+    // The rollback then records the parameters it rolled back to (see 'the record of the last deployment').
+    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['PutParameter', 'GetParameter', 'PutParameter']);
     expect(fake.ssmCallsOf('GetParameter')[0].input).toEqual({ Name: PARAMETER });
     expect(output.text()).toContain(`stored result ${PARAMETER}: userId, count`);
   });
@@ -396,27 +398,29 @@ describe('the stored result: attributes kept for the updates that do not run the
     ['nothing', outcome.returns()],
     ['an empty object', outcome.returns({})],
     ['an array', outcome.returns([1])],
-  ])('a script that returns %s deletes the stored result, so that a rollback brings no stale attributes back', async (_what, result) => {
+  ])('a script that returns %s replaces the stored result with none, so that a rollback brings no stale attributes back', async (_what, result) => {
     fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, result).setParameter(PARAMETER, '{"stale":"yes"}');
     expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(fake.parameter(PARAMETER)).toBeUndefined();
-    expect(output.text()).toContain(`deleted the stored result ${PARAMETER}`);
+    expect(fake.parameter(PARAMETER)?.value).toBe('{"v":1,"data":{},"parameters":"{}"}');
+    expect(output.text()).toContain(`stored the result in ${PARAMETER}`);
 
     fake.setStack(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
     expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
   });
 
-  test('a script that returns nothing, with nothing stored: a create still succeeds', async () => {
+  test('a script that returns nothing, with nothing stored: a create still succeeds, and records its parameters', async () => {
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
     expect(await run(cfnEvent('Create'))).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['DeleteParameter']);
-    expect(fake.parameterNames()).toEqual([]);
+    expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['PutParameter']);
+    expect(fake.parameterNames()).toEqual([PARAMETER]);
   });
 
-  test('a failure to delete a stale result after a run that returned nothing is only logged', async () => {
-    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns()).failSsm('DeleteParameter', ACCESS_DENIED);
+  test('a failure to store after a run that returned nothing is only logged', async () => {
+    const denied = { ...ACCESS_DENIED, message: ACCESS_DENIED.message.replace(/GetParameter/g, 'PutParameter') };
+    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns()).failSsm('PutParameter', denied);
     expect(await run(cfnEvent('Update'))).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(output.text()).toMatch(/could not delete the stored result \S+: AccessDeniedException: .* \(ignored\)/);
+    expect(output.text()).toMatch(/storing its result in the SSM parameter \S+ failed: AccessDeniedException: .*\. The provider's role needs ssm:PutParameter on it\. \(ignored\)/);
+    expect(fake.invocations).toHaveLength(1);
   });
 
   // Every Delete, whatever the stack status, the trigger, and whether the script ran or failed.
@@ -512,7 +516,7 @@ describe('the stored result: attributes kept for the updates that do not run the
       expect(await run(cfnEvent('Update'), clock)).toEqual({ PhysicalResourceId: 'Migrate', Data: { a: '1' } });
       expect(clock.sleeps).toEqual([1000, 2000]);
       expect(fake.invocations).toHaveLength(1); // the script is not run again
-      expect(fake.parameter(PARAMETER)?.value).toBe('{"a":"1"}');
+      expect(fake.parameter(PARAMETER)?.value).toBe('{"v":1,"data":{"a":"1"},"parameters":"{}"}');
     });
 
     test('AccessDenied forever: a clear error naming the permission', async () => {

@@ -5,8 +5,13 @@
  * - Lambda Invoke: REST-JSON, `POST /2015-03-31/functions/{name}/invocations`.
  * - CloudFormation DescribeStacks: the query protocol (form-encoded request, XML response), which the
  *   installed `@aws-sdk/client-cloudformation` uses (`AwsQueryProtocol`).
+ * - CloudFormation ListStackResources (paged) and GetTemplate, the same way (`setStackResources`, `setTemplate`),
+ *   for the command line.
  * - SSM GetParameter, PutParameter, DeleteParameter: AWS JSON 1.1 (`POST /`, `X-Amz-Target:
  *   AmazonSSM.<operation>`, errors as `{"__type": code, "message": …}`), on parameters kept in memory.
+ *
+ * - ECS RunTask, DescribeTasks, StopTask and CloudWatch Logs GetLogEvents: AWS JSON 1.1, in `fake.ecs`
+ *   (test/support/fake-ecs.ts).
  *
  * Point clients at it with `fake.env()` (child processes) or `fake.useEnv()` (this process).
  *
@@ -24,6 +29,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeEcs } from './fake-ecs';
 
 /** A script's own log: lines it printed (formatted as Lambda's Node runtime does), or raw log text. */
 export type ScriptLog = readonly string[] | { readonly raw: string };
@@ -153,6 +159,8 @@ export class FakeAws {
   }
 
   readonly region: string;
+  /** ECS and CloudWatch Logs, for container tasks. */
+  readonly ecs = new FakeEcs(() => this.region);
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
   /** Every Invoke received (including refused ones), in order. */
@@ -169,6 +177,12 @@ export class FakeAws {
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly ssmErrors = new Map<string, Required<FakeAwsError> & { times: number }>();
   private readonly routes: Array<(request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>> = [];
+
+  /** Every CloudFormation request received (any action, including failed ones), in order. */
+  readonly cloudFormationCalls: CloudFormationCall[] = [];
+  private readonly stackResources = new Map<string, { resources: FakeStackResource[]; pageSize: number }>();
+  private readonly templates = new Map<string, string>();
+  private readonly cloudFormationErrors = new Map<string, Required<FakeAwsError>>();
 
   private constructor(options: FakeAwsOptions) {
     this.region = options.region ?? 'us-east-1';
@@ -194,6 +208,8 @@ export class FakeAws {
       AWS_ENDPOINT_URL_LAMBDA: this.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.url,
       AWS_ENDPOINT_URL_SSM: this.url,
+      AWS_ENDPOINT_URL_ECS: this.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: this.url,
       AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
       AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
       AWS_REGION: this.region,
@@ -275,6 +291,28 @@ export class FakeAws {
     return this.invocations.filter((invocation) => functionKey(invocation.functionName) === key);
   }
 
+  /**
+   * The resources of a declared stack (by its ARN), as ListStackResources lists them, `pageSize` at a time
+   * (the real service pages by 100).
+   */
+  setStackResources(stackId: string, resources: readonly FakeStackResource[], options: { pageSize?: number } = {}): this {
+    this.stackResources.set(stackId, { resources: [...resources], pageSize: options.pageSize ?? 100 });
+    return this;
+  }
+
+  /** The template of a declared stack (by its ARN), as GetTemplate returns it: an object is sent as JSON. */
+  setTemplate(stackId: string, template: object | string): this {
+    this.templates.set(stackId, typeof template === 'string' ? template : JSON.stringify(template, null, 1));
+    return this;
+  }
+
+  /** Makes a CloudFormation action (ListStackResources, GetTemplate) fail (until called with `undefined`). */
+  failCloudFormation(action: 'ListStackResources' | 'GetTemplate', error: FakeAwsError | undefined): this {
+    if (error) this.cloudFormationErrors.set(action, { status: 400, ...error });
+    else this.cloudFormationErrors.delete(action);
+    return this;
+  }
+
   /** Forgets recorded requests, scripts, stacks, parameters, failures and routes. */
   reset(): void {
     this.requests.length = 0;
@@ -286,7 +324,12 @@ export class FakeAws {
     this.scripts.clear();
     this.stacks.clear();
     this.routes.length = 0;
+    this.ecs.reset();
     this.describeStacksError = undefined;
+    this.cloudFormationCalls.length = 0;
+    this.stackResources.clear();
+    this.templates.clear();
+    this.cloudFormationErrors.clear();
   }
 
   async close(): Promise<void> {
@@ -316,6 +359,7 @@ export class FakeAws {
     if (!response && request.method === 'POST' && INVOKE_PATH.test(path)) response = await this.invoke(request);
     if (!response && request.method === 'POST' && path === '/' && isForm(request)) response = this.cloudformation(request);
     if (!response && request.method === 'POST' && path === '/' && SSM_TARGET.test(header(request.headers['x-amz-target']) ?? '')) response = this.ssm(request);
+    if (!response && FakeEcs.handles(request)) response = this.ecs.handle(request);
     response ??= jsonError(404, 'UnknownOperationException', `fake-aws does not implement ${request.method} ${request.url}`);
 
     res.writeHead(response.status, { 'x-amzn-RequestId': randomUUID(), ...response.headers });
@@ -402,6 +446,9 @@ export class FakeAws {
   private cloudformation(request: RecordedRequest): FakeResponse {
     const params = new URLSearchParams(request.body.toString('utf8'));
     const action = params.get('Action');
+    this.cloudFormationCalls.push({ action: action ?? '', input: Object.fromEntries(params) });
+    const listedOrTemplate = this.stackResourcesOrTemplate(action, params);
+    if (listedOrTemplate) return listedOrTemplate;
     if (action !== 'DescribeStacks') return xmlError(400, 'InvalidAction', `fake-aws does not implement ${action}`);
     const stackName = params.get('StackName') ?? '';
     this.describeStacksCalls.push({ stackName, version: params.get('Version') ?? undefined });
@@ -416,6 +463,40 @@ export class FakeAws {
       `<StackId>${xml(stack.stackId)}</StackId><StackName>${xml(stack.stackName)}</StackName>` +
       `<CreationTime>2024-01-01T00:00:00.000Z</CreationTime><StackStatus>${xml(stack.status)}</StackStatus>` +
       `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
+    return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+  }
+
+  /** ListStackResources and GetTemplate, in the query protocol; `undefined` for other actions. */
+  private stackResourcesOrTemplate(action: string | null, params: URLSearchParams): FakeResponse | undefined {
+    if (action !== 'ListStackResources' && action !== 'GetTemplate') return undefined;
+    const failure = this.cloudFormationErrors.get(action);
+    if (failure) return xmlError(failure.status, failure.code, failure.message);
+    const stackName = params.get('StackName') ?? '';
+    const stack = this.stacks.get(stackName) ?? [...this.stacks.values()].find((s) => s.stackName === stackName);
+    if (!stack) return xmlError(400, 'ValidationError', `Stack with id ${stackName} does not exist`);
+    const metadata = `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
+    if (action === 'GetTemplate') {
+      const template = this.templates.get(stack.stackId) ?? '{"Resources":{}}';
+      const body = `<GetTemplateResponse xmlns="${CFN_XMLNS}"><GetTemplateResult><TemplateBody>${xml(template)}</TemplateBody>` +
+        `<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult>${metadata}</GetTemplateResponse>`;
+      return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+    }
+    const { resources, pageSize } = this.stackResources.get(stack.stackId) ?? { resources: [], pageSize: 100 };
+    const start = Number(params.get('NextToken') ?? 0);
+    const page = resources.slice(start, start + pageSize);
+    const members = page.map((r) =>
+      '<member>' +
+      `<LogicalResourceId>${xml(r.logicalId)}</LogicalResourceId>` +
+      (r.physicalId !== undefined ? `<PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>` : '') +
+      `<ResourceType>${xml(r.type)}</ResourceType>` +
+      `<LastUpdatedTimestamp>${r.lastUpdated ?? '2024-01-01T12:00:00.000Z'}</LastUpdatedTimestamp>` +
+      `<ResourceStatus>${xml(r.status ?? 'CREATE_COMPLETE')}</ResourceStatus>` +
+      (r.reason !== undefined ? `<ResourceStatusReason>${xml(r.reason)}</ResourceStatusReason>` : '') +
+      '<DriftInformation><StackResourceDriftStatus>NOT_CHECKED</StackResourceDriftStatus></DriftInformation>' +
+      '</member>').join('');
+    const next = start + pageSize < resources.length ? `<NextToken>${start + pageSize}</NextToken>` : '';
+    const body = `<ListStackResourcesResponse xmlns="${CFN_XMLNS}"><ListStackResourcesResult><StackResourceSummaries>${members}</StackResourceSummaries>` +
+      `${next}</ListStackResourcesResult>${metadata}</ListStackResourcesResponse>`;
     return { status: 200, headers: { 'content-type': 'text/xml' }, body };
   }
 
@@ -544,4 +625,23 @@ function ssmJson(body: unknown): FakeResponse {
 /** An AWS JSON 1.1 error, as SSM sends it: the code in `__type`. */
 function ssmError(status: number, code: string, message: string): FakeResponse {
   return { status, headers: { 'content-type': AMZ_JSON_1_1 }, body: JSON.stringify({ __type: code, message }) };
+}
+
+/** A resource of a stack, as ListStackResources lists it (see `setStackResources`). */
+export interface FakeStackResource {
+  readonly logicalId: string;
+  /** Absent while it is being created. */
+  readonly physicalId?: string;
+  readonly type: string;
+  /** @default 'CREATE_COMPLETE' */
+  readonly status?: string;
+  readonly reason?: string;
+  /** ISO 8601. @default '2024-01-01T12:00:00.000Z' */
+  readonly lastUpdated?: string;
+}
+
+export interface CloudFormationCall {
+  readonly action: string;
+  /** The form-encoded request, decoded. */
+  readonly input: Record<string, string>;
 }

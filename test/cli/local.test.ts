@@ -1,0 +1,204 @@
+/**
+ * `run --local` and `list --local`: scripts of an app synthesized for real (esbuild-bundled TypeScript, a Python
+ * asset, inline code), run on this machine by the built command line, as Lambda would run them.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBin, runCli, STACK_NAME, synthApp } from './support';
+
+let dir: string;
+let app: string;
+let template: any;
+
+beforeAll(() => {
+  ensureBin();
+  dir = mkdtempSync(join(tmpdir(), 'cli-local-'));
+  app = join(dir, 'cdk.out');
+  template = synthApp(app).template;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const local = (...args: string[]) => runCli(['run', '--local', '--app', app, ...args], { env: { AWS_REGION: undefined } });
+
+describe('run --local', () => {
+  test('a TypeScript script (bundled by cdk synth): its result on stdout, its log on stderr', async () => {
+    const { code, stdout, stderr } = await local('--script', 'migrate', '--region', 'eu-west-1', '--env', 'BUCKET=local-bucket', '--param', 'bucket=local-bucket');
+    expect(stderr).toContain('Running script migrate of CliStack locally (nodejs');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    // The fixture returns the event and the client context it got.
+    expect(JSON.parse(result.event)).toEqual({ bucket: 'local-bucket', region: 'eu-west-1', batch: 100, dryRun: false, tables: ['users', 'orders'], db: { host: 'db.internal', port: 5432 } });
+    expect(JSON.parse(result.context)).toEqual({
+      trigger: 'after:deploy',
+      requestType: 'Manual',
+      stackId: '',
+      stackName: STACK_NAME,
+      logicalResourceId: 'migrate',
+      physicalResourceId: 'migrate',
+      region: 'eu-west-1',
+    });
+    expect(stderr).toMatch(/── log of migrate ──\nevent \{"bucket":"local-bucket",.*\}\n──\n/);
+    expect(stderr).toMatch(/✔ script migrate succeeded in \d+\.\d s/);
+  });
+
+  test('values only known after deployment must be given: all of them are listed, and nothing runs', async () => {
+    const { code, stdout, stderr } = await local('--script', 'migrate');
+    expect(code).toBe(3);
+    expect(stdout).toBe('');
+    expect(stderr).toBe([
+      'error: script migrate of CliStack needs values that are only known after deployment:',
+      '  environment variables (give them with --env KEY=VALUE):',
+      '    BUCKET  ← Ref Data666C94C7',
+      '  parameters (give them with --param KEY=VALUE, or all of them with --params-file FILE):',
+      '    bucket  ← Ref Data666C94C7',
+      '    region  ← Ref AWS::Region',
+      'e.g. --env BUCKET=… --param bucket=… --param region=…',
+      '',
+    ].join('\n'));
+  });
+
+  test('the region comes from --region, else AWS_REGION; the environment and the context are Lambda\'s', async () => {
+    const { code, stdout } = await runCli(['run', '--local', '--app', app, '--script', 'migrate', '--env', 'BUCKET=b', '--param', 'bucket=b', '--dry-run'], { env: { AWS_REGION: 'ap-south-1' } });
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({
+      stack: STACK_NAME,
+      script: 'migrate',
+      runtime: expect.stringMatching(/^nodejs/),
+      handler: 'index.handler',
+      timeoutSeconds: 30,
+      environment: { LOG_LEVEL: 'debug', BUCKET: 'b' },
+      event: { region: 'ap-south-1', bucket: 'b' },
+      clientContext: { custom: { requestType: 'Manual', region: 'ap-south-1' } },
+    });
+    expect(out.code).toBe(join(app, template.Resources[template.Resources.migrate.Properties.ScriptFunctionName.Ref].Metadata['aws:asset:path']));
+  });
+
+  test('a Python script (a code asset): python3 runs it, with context.client_context.custom', async () => {
+    const { code, stdout, stderr } = await local('--script', 'check');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ checked: 'users' });
+    expect(stderr).toContain("── log of check ──\nrunning Manual with {'table': 'users'}\n──\n");
+  });
+
+  test('inline code, nested in a construct: found by the end of its id; the context counts down the time left', async () => {
+    const { code, stdout } = await local('--script', 'seed', '--param', 'count=7');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ seeded: 7, remaining: true });
+  });
+
+  test('a failing script: exit 1, its error type, message and trace, its log', async () => {
+    const { code, stdout, stderr } = await local('--script', 'fail');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('── log of fail ──\napplying 0042_users\n──\n');
+    expect(stderr).toMatch(/✘ script fail failed after \d+\.\d s: MigrationError: relation "users" already exists\n {4}at (exports|Object|module\.exports)\.handler \(\S*index\.js:2:\d+\)/);
+  });
+
+  test('a script that outlives its timeout is stopped, and the run fails saying so', async () => {
+    const { code, stderr, ms } = await local('--script', 'slow');
+    expect(code).toBe(1);
+    expect(stderr).toContain('working');
+    expect(stderr).toMatch(/✘ script slow failed after 2\.\d s: timed out after 2 seconds \(its timeout\)/);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  test('cdk.out is the default app', async () => {
+    const { code, stdout } = await runCli(['run', '--local', '--script', 'check'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ checked: 'users' });
+  });
+
+  test('--params-file replaces the template\'s parameters', async () => {
+    const file = join(dir, 'params.json');
+    writeFileSync(file, '{"table":"orders"}');
+    const { code, stdout } = await local('--script', 'check', '--params-file', file);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ checked: 'orders' });
+  });
+
+  test('without asset metadata (cdk synth --no-asset-metadata), the asset manifest finds the code', async () => {
+    const bare = join(dir, 'bare.out');
+    synthApp(bare, { assetMetadata: false });
+    const { code, stdout } = await runCli(['run', '--local', '--app', bare, '--script', 'check']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ checked: 'users' });
+  });
+});
+
+describe('run --local: errors', () => {
+  test('an unknown script lists the scripts of the assembly', async () => {
+    const { code, stderr } = await local('--script', 'nope');
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: no deployment script named 'nope' in stack CliStack of \S+\. Its scripts: migrate, check, Api\/seed \(Apiseed[0-9A-F]{8}\), fail, slow\.\n$/);
+  });
+
+  test('an unknown stack lists the stacks', async () => {
+    const { code, stderr } = await local('--script', 'check', '--stack', 'Other');
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: no stack named 'Other' in \S+\. Its stacks: CliStack\.\n$/);
+  });
+
+  test('an asset missing from cdk.out', async () => {
+    const copy = join(dir, 'missing.out');
+    cpSync(app, copy, { recursive: true });
+    const assetPath = template.Resources[template.Resources.check.Properties.ScriptFunctionName.Ref].Metadata['aws:asset:path'];
+    rmSync(join(copy, assetPath), { recursive: true });
+    const { code, stderr } = await runCli(['run', '--local', '--app', copy, '--script', 'check']);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(new RegExp(`^error: the code of script check \\(function checkFunction[0-9A-F]{8}, stack CliStack\\) is missing from \\S+: \\S*${assetPath} does not exist\\. Synthesize the app again \\(cdk synth\\)\\.\\n$`));
+  });
+
+  test('a handler that is not in the asset (bundling skipped)', async () => {
+    const copy = join(dir, 'unbundled.out');
+    cpSync(app, copy, { recursive: true });
+    const assetPath = template.Resources[template.Resources.migrate.Properties.ScriptFunctionName.Ref].Metadata['aws:asset:path'];
+    rmSync(join(copy, assetPath, 'index.js'));
+    const { code, stderr } = await runCli(['run', '--local', '--app', copy, '--script', 'migrate', '--env', 'BUCKET=b', '--param', 'bucket=b', '--region', 'eu-west-1']);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: the handler of script migrate, index\.handler, is not in its code \(\S+\): no index\.js or index\.mjs or index\.cjs\. Was the asset bundled\?/);
+  });
+
+  test('a directory that is not a cloud assembly', async () => {
+    const { code, stderr } = await runCli(['run', '--local', '--app', dir, '--script', 'check']);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: \S+ is not a cloud assembly \(no manifest\.json in \S+\): synthesize the app first \(cdk synth\), or give its output directory with --app\.\n$/);
+  });
+
+  test('no Python interpreter', async () => {
+    const { code, stderr } = await local('--script', 'check', '--python', 'no-such-python');
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: no Python 3 interpreter found to run a python3\.13 script \(tried no-such-python\)/);
+  });
+});
+
+describe('list --local', () => {
+  test('the scripts of the assembly, and what a local run of each needs', async () => {
+    const { code, stdout } = await runCli(['list', '--local', '--app', app]);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^STACK +SCRIPT +LOGICAL ID +TRIGGER +RUNTIME +HANDLER +NEEDS \(--env \/ --param\)$/);
+    expect(lines[1]).toMatch(/^CliStack +migrate +migrate +after:deploy +nodejs\S+ +index\.handler +--env BUCKET --param bucket --param region$/);
+    expect(lines[2]).toMatch(/^CliStack +check +check +before:delete +python3\.13 +script\.handler +-$/);
+    expect(lines).toHaveLength(6);
+  });
+
+  test('--json', async () => {
+    const { code, stdout } = await runCli(['list', '--local', '--app', app, '--json', '--region', 'eu-west-1']);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.scripts[0]).toEqual({
+      stack: STACK_NAME,
+      id: 'migrate',
+      logicalId: 'migrate',
+      trigger: 'after:deploy',
+      runtime: expect.stringMatching(/^nodejs/),
+      handler: 'index.handler',
+      timeoutSeconds: 30,
+      unresolvedEnvironment: ['BUCKET'],
+      unresolvedParameters: ['bucket'],
+    });
+    expect(JSON.parse(readFileSync(join(app, 'manifest.json'), 'utf8')).artifacts[STACK_NAME]).toBeDefined();
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * ECS (RunTask, DescribeTasks, StopTask) and CloudWatch Logs (GetLogEvents) for test/support/fake-aws.ts, on its
+ * loopback port, in their real wire protocol: AWS JSON 1.1 (`POST /`, `Content-Type: application/x-amz-json-1.1`,
+ * `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<operation>` or `Logs_20140328.<operation>`, errors as
+ * `{"__type": code, "message": …}`), so the real SDK v3 clients are tested unmodified.
+ *
+ * A task follows the plan given for its task definition (`fake.ecs.plan(...)`): it is RUNNING for some polls
+ * (DescribeTasks calls), then stops: its container exits with a code, or the task fails to start. StopTask stops it
+ * at the next poll, as ECS does, with stop code `UserInitiated`, the given reason, and exit code 143 (SIGTERM).
+ * What the container printed goes to its awslogs stream `<prefix>/<container>/<task id>` once it has started.
+ *
+ * @example
+ * fake.ecs.plan({ runningPolls: 2, stop: { exitCode: 1 }, log: ['migrating', 'ERROR: relation exists'] });
+ * // … run onEvent, then isComplete until it answers IsComplete: true …
+ * expect(fake.ecs.callsOf('RunTask')[0].input.launchType).toBe('FARGATE');
+ */
+import { randomUUID } from 'node:crypto';
+import type { FakeResponse, RecordedRequest } from './fake-aws';
+
+const ECS_TARGET = /^AmazonEC2ContainerServiceV20141113\.(\w+)$/;
+const LOGS_TARGET = /^Logs_20140328\.(\w+)$/;
+const AMZ_JSON_1_1 = 'application/x-amz-json-1.1';
+/** RunTask's limit on `overrides`, JSON formatting included. */
+const MAX_OVERRIDES_CHARACTERS = 8192;
+const ACCOUNT = '123456789012';
+
+/** How a task started by RunTask stops. */
+export type TaskStop =
+  /** The essential container exits with this code (`reason`: ECS's reason for the container, e.g. OutOfMemoryError). */
+  | { readonly exitCode: number; readonly reason?: string }
+  /** The task never starts (`stopCode: TaskFailedToStart`): e.g. `CannotPullContainerError: …`. */
+  | { readonly failedToStart: string; readonly containerReason?: string };
+
+/** The life of the tasks started from now on. */
+export interface TaskPlan {
+  /** How many DescribeTasks answer RUNNING (PROVISIONING first) before the task stops. @default 1 */
+  readonly runningPolls?: number;
+  /** How the task stops, unless StopTask stops it first; `'never'`: it runs until StopTask. @default exit code 0 */
+  readonly stop?: TaskStop | 'never';
+  /** What the container prints, one log event each (written when the task stops). */
+  readonly log?: readonly string[];
+  /** How long StopTask takes to stop the task, in polls. @default 1 */
+  readonly stopPolls?: number;
+}
+
+export type EcsOperation = 'RunTask' | 'DescribeTasks' | 'StopTask' | 'GetLogEvents';
+
+export interface EcsCall {
+  readonly operation: EcsOperation | string;
+  readonly input: Record<string, any>;
+  /** The service named by the request's SigV4 credential scope (`ecs`, `logs`). */
+  readonly signingService?: string;
+}
+
+interface FakeTask {
+  readonly taskArn: string;
+  readonly clusterArn: string;
+  readonly taskDefinitionArn: string;
+  readonly containerName: string;
+  readonly startedBy?: string;
+  readonly overrides: unknown;
+  readonly plan: TaskPlan;
+  readonly createdAt: number;
+  polls: number;
+  stopRequested?: { reason: string; atPoll: number };
+  stopped?: { stopCode: string; stoppedReason: string; exitCode?: number; containerReason?: string; started: boolean };
+}
+
+export interface FakeEcsError {
+  /** @default 400 */
+  readonly status?: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export class FakeEcs {
+  /** Every ECS and CloudWatch Logs request received (including failed ones), in order. */
+  readonly calls: EcsCall[] = [];
+
+  private readonly tasks = new Map<string, FakeTask>();
+  private readonly byClientToken = new Map<string, string>();
+  private readonly streams = new Map<string, Array<{ timestamp: number; message: string }>>();
+  private readonly errors = new Map<string, FakeEcsError & { times: number }>();
+  private nextPlan: TaskPlan = {};
+  /** The awslogs stream prefix of each task definition's container (its log configuration, which RunTask does not carry). */
+  private readonly prefixes = new Map<string, string>();
+
+  constructor(private readonly region: () => string) {}
+
+  /** Whether this fake answers the request (by its `X-Amz-Target`). */
+  static handles(request: RecordedRequest): boolean {
+    const target = header(request.headers['x-amz-target']) ?? '';
+    return request.method === 'POST' && request.url.split('?')[0] === '/' && (ECS_TARGET.test(target) || LOGS_TARGET.test(target));
+  }
+
+  /** How the tasks started from now on behave. */
+  plan(plan: TaskPlan): this {
+    this.nextPlan = plan;
+    return this;
+  }
+
+  /** The awslogs stream prefix of a task definition's container (`'*'`: of any), where its tasks' logs go. */
+  streamPrefix(taskDefinitionArn: string, prefix: string): this {
+    this.prefixes.set(taskDefinitionArn, prefix);
+    return this;
+  }
+
+  /** Makes an operation fail `times` times (until called with `undefined`). */
+  fail(operation: EcsOperation, error: FakeEcsError | undefined, times = Infinity): this {
+    if (error) this.errors.set(operation, { ...error, times });
+    else this.errors.delete(operation);
+    return this;
+  }
+
+  /** Writes log events to a stream, as if the container had printed them. */
+  putLog(logStreamName: string, messages: readonly string[]): this {
+    const events = this.streams.get(logStreamName) ?? [];
+    for (const message of messages) events.push({ timestamp: Date.now(), message });
+    this.streams.set(logStreamName, events);
+    return this;
+  }
+
+  /** Stops a task as someone else would (the console, another tool): not recorded as a call. */
+  stopTaskFromOutside(taskArn: string, reason: string): this {
+    const task = this.tasks.get(taskArn);
+    if (task && !task.stopped && !task.stopRequested) task.stopRequested = { reason, atPoll: task.polls };
+    return this;
+  }
+
+  callsOf(operation: EcsOperation): EcsCall[] {
+    return this.calls.filter((call) => call.operation === operation);
+  }
+
+  /** The tasks started, by ARN. */
+  taskArns(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.tasks.clear();
+    this.byClientToken.clear();
+    this.streams.clear();
+    this.errors.clear();
+    this.prefixes.clear();
+    this.nextPlan = {};
+  }
+
+  handle(request: RecordedRequest): FakeResponse {
+    const target = header(request.headers['x-amz-target']) ?? '';
+    const operation = (ECS_TARGET.exec(target) ?? LOGS_TARGET.exec(target))![1];
+    if (header(request.headers['content-type']) !== AMZ_JSON_1_1) {
+      return error(400, 'SerializationException', `expected Content-Type ${AMZ_JSON_1_1}`);
+    }
+    let input: Record<string, any>;
+    try {
+      input = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return error(400, 'SerializationException', 'the request body is not JSON');
+    }
+    this.calls.push({ operation, input, signingService: request.signingService });
+    const failure = this.errors.get(operation);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      return error(failure.status ?? 400, failure.code, failure.message);
+    }
+    const logs = LOGS_TARGET.test(target);
+    if (logs && operation === 'GetLogEvents') return this.getLogEvents(input);
+    if (!logs && operation === 'RunTask') return this.runTask(input);
+    if (!logs && operation === 'DescribeTasks') return this.describeTasks(input);
+    if (!logs && operation === 'StopTask') return this.stopTask(input);
+    return error(400, 'UnknownOperationException', `fake-ecs does not implement ${target}`);
+  }
+
+  private runTask(input: Record<string, any>): FakeResponse {
+    if (typeof input.taskDefinition !== 'string') return error(400, 'ClientException', 'TaskDefinition is required.');
+    const vpc = input.networkConfiguration?.awsvpcConfiguration;
+    if (input.launchType === 'FARGATE' && !(Array.isArray(vpc?.subnets) && vpc.subnets.length > 0)) {
+      return error(400, 'InvalidParameterException', 'Network Configuration must be provided when networkMode \'awsvpc\' is specified.');
+    }
+    if (input.overrides && JSON.stringify(input.overrides).length > MAX_OVERRIDES_CHARACTERS) {
+      return error(400, 'InvalidParameterException', `Container Overrides length must be at most ${MAX_OVERRIDES_CHARACTERS}`);
+    }
+    if (typeof input.clientToken === 'string' && this.byClientToken.has(input.clientToken)) {
+      // Idempotent: the same token answers with the task it started.
+      return json({ tasks: [this.render(this.tasks.get(this.byClientToken.get(input.clientToken)!)!)], failures: [] });
+    }
+    const cluster = typeof input.cluster === 'string' ? input.cluster : 'default';
+    const clusterName = cluster.split('/').pop()!;
+    const clusterArn = cluster.startsWith('arn:') ? cluster : `arn:aws:ecs:${this.region()}:${ACCOUNT}:cluster/${clusterName}`;
+    const id = randomUUID().replace(/-/g, '');
+    const task: FakeTask = {
+      taskArn: `arn:aws:ecs:${this.region()}:${ACCOUNT}:task/${clusterName}/${id}`,
+      clusterArn,
+      taskDefinitionArn: input.taskDefinition,
+      containerName: input.overrides?.containerOverrides?.[0]?.name ?? 'task',
+      startedBy: input.startedBy,
+      overrides: input.overrides ?? {},
+      plan: this.nextPlan,
+      createdAt: Date.now() / 1000,
+      polls: 0,
+    };
+    this.tasks.set(task.taskArn, task);
+    if (typeof input.clientToken === 'string') this.byClientToken.set(input.clientToken, task.taskArn);
+    return json({ tasks: [this.render(task)], failures: [] });
+  }
+
+  private describeTasks(input: Record<string, any>): FakeResponse {
+    const tasks: unknown[] = [];
+    const failures: unknown[] = [];
+    for (const arn of (input.tasks ?? []) as string[]) {
+      const task = this.tasks.get(arn) ?? [...this.tasks.values()].find((t) => t.taskArn.endsWith(`/${arn}`));
+      if (!task) {
+        failures.push({ arn, reason: 'MISSING' });
+        continue;
+      }
+      task.polls++;
+      this.advance(task);
+      tasks.push(this.render(task));
+    }
+    return json({ tasks, failures });
+  }
+
+  private stopTask(input: Record<string, any>): FakeResponse {
+    const task = this.tasks.get(input.task) ?? [...this.tasks.values()].find((t) => t.taskArn.endsWith(`/${input.task}`));
+    if (!task) return error(400, 'InvalidParameterException', 'The referenced task was not found.');
+    if (!task.stopped && !task.stopRequested) task.stopRequested = { reason: input.reason ?? 'Task stopped by user', atPoll: task.polls };
+    return json({ task: this.render(task) });
+  }
+
+  private getLogEvents(input: Record<string, any>): FakeResponse {
+    const events = this.streams.get(input.logStreamName);
+    if (!events) return error(400, 'ResourceNotFoundException', 'The specified log stream does not exist.');
+    const limit = Math.min(Number(input.limit ?? 10_000), 10_000);
+    const page = input.startFromHead ? events.slice(0, limit) : events.slice(Math.max(0, events.length - limit));
+    return json({
+      events: page.map((event) => ({ ...event, ingestionTime: event.timestamp })),
+      nextForwardToken: `f/${events.length}`,
+      nextBackwardToken: `b/${Math.max(0, events.length - page.length)}`,
+    });
+  }
+
+  /** Moves a task along its plan, one DescribeTasks call at a time. */
+  private advance(task: FakeTask): void {
+    if (task.stopped) return;
+    const plan = task.plan;
+    const stop = plan.stop ?? { exitCode: 0 };
+    const started = stop === 'never' || !('failedToStart' in stop);
+    if (task.stopRequested && task.polls - task.stopRequested.atPoll >= (plan.stopPolls ?? 1)) {
+      this.finish(task, { stopCode: 'UserInitiated', stoppedReason: task.stopRequested.reason, exitCode: started ? 143 : undefined, started });
+      return;
+    }
+    if (stop === 'never' || task.polls <= (plan.runningPolls ?? 1)) return;
+    if ('failedToStart' in stop) {
+      this.finish(task, { stopCode: 'TaskFailedToStart', stoppedReason: stop.failedToStart, containerReason: stop.containerReason, started: false });
+    } else {
+      this.finish(task, { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode: stop.exitCode, containerReason: stop.reason, started: true });
+    }
+  }
+
+  private finish(task: FakeTask, stopped: NonNullable<FakeTask['stopped']>): void {
+    task.stopped = stopped;
+    if (stopped.started && task.plan.log) {
+      const prefix = this.prefixOf(task);
+      this.putLog(`${prefix}/${task.containerName}/${task.taskArn.split('/').pop()}`, task.plan.log);
+    }
+  }
+
+  private prefixOf(task: FakeTask): string {
+    return this.prefixes.get(task.taskDefinitionArn) ?? this.prefixes.get('*') ?? 'task';
+  }
+
+  /** A task as DescribeTasks and RunTask answer it (timestamps in epoch seconds, as AWS JSON 1.1 sends them). */
+  private render(task: FakeTask): Record<string, unknown> {
+    const stopped = task.stopped;
+    const running = !stopped && task.polls > 0;
+    const container: Record<string, unknown> = {
+      containerArn: `arn:aws:ecs:${this.region()}:${ACCOUNT}:container/${task.taskArn.split('/').slice(-2).join('/')}/${randomUUID()}`,
+      taskArn: task.taskArn,
+      name: task.containerName,
+      lastStatus: stopped ? 'STOPPED' : running ? 'RUNNING' : 'PENDING',
+    };
+    if (stopped?.exitCode !== undefined) container.exitCode = stopped.exitCode;
+    if (stopped?.containerReason) container.reason = stopped.containerReason;
+    return {
+      taskArn: task.taskArn,
+      clusterArn: task.clusterArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      launchType: 'FARGATE',
+      startedBy: task.startedBy,
+      overrides: task.overrides,
+      lastStatus: stopped ? 'STOPPED' : running ? 'RUNNING' : 'PROVISIONING',
+      desiredStatus: stopped || task.stopRequested ? 'STOPPED' : 'RUNNING',
+      createdAt: task.createdAt,
+      ...(stopped?.started !== false && (running || stopped) ? { startedAt: task.createdAt + 5 } : {}),
+      ...(stopped ? { stoppedAt: task.createdAt + 60, stopCode: stopped.stopCode, stoppedReason: stopped.stoppedReason } : {}),
+      containers: [container],
+    };
+  }
+}
+
+function json(body: unknown): FakeResponse {
+  return { status: 200, headers: { 'content-type': AMZ_JSON_1_1 }, body: JSON.stringify(body) };
+}
+
+function error(status: number, code: string, message: string): FakeResponse {
+  return { status, headers: { 'content-type': AMZ_JSON_1_1 }, body: JSON.stringify({ __type: code, message }) };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

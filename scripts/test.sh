@@ -23,5 +23,18 @@ fi
 echo "== README examples compile (jsii-rosetta, strict)"
 npx jsii-rosetta extract --strict --fail --compile --output "$api_tmp/tablet.json" .jsii
 
-echo "== jest"
-npx jest --ci
+echo "== README's Python examples are rosetta's translations"
+python3 scripts/check-readme-python.py --cache-from "$api_tmp/tablet.json" README.md
+
+# Every template the jest tests synthesize is kept for cfn-lint, which the Python step runs.
+templates=test-reports/templates/jest
+rm -rf "$templates"
+
+echo "== jest: constructs, runtime, command line, checkers"
+CFN_LINT_DUMP_DIR=$templates npx jest --ci --testPathIgnorePatterns '<rootDir>/test/e2e/'
+
+echo "== jest: end to end (one at a time: the harness answers CloudFormation's callbacks on port 443)"
+CFN_LINT_DUMP_DIR=$templates npx jest --ci --runInBand test/e2e
+
+echo "== Python: the wheel, a Python app against its TypeScript twin, cfn-lint over every template"
+CFN_LINT_TEMPLATE_DIRS=$templates bash scripts/test-python.sh

@@ -68,3 +68,58 @@ export const MAX_RESULT_BYTES = 2000;
  * the provider's role reads, writes and deletes `parameter<prefix><stack name>/*`.
  */
 export const RESULT_PARAMETER_PREFIX = '/cdk-deployment-script/';
+
+/*
+ * Container tasks (`DeploymentTask`): a one-off ECS Fargate task instead of a Lambda function, served by their own
+ * provider (lib/private/task-provider.ts, lambda-runtime/task/). The trigger, parameters, run policy and run token
+ * properties are the same as a script's (PROP_TRIGGER, PROP_PARAMETERS, PROP_RUN_POLICY, PROP_RUN_TOKEN,
+ * PROP_LOG_GROUP_NAME, PROP_TIMEOUT_SECONDS).
+ */
+
+/** CloudFormation resource type of a container task's custom resource. */
+export const TASK_RESOURCE_TYPE = 'Custom::DeploymentTask';
+
+/** Custom resource properties of a container task, as the task runtime reads them from `ResourceProperties`. */
+export const PROP_TASK_DEFINITION = 'TaskDefinition';
+export const PROP_CLUSTER = 'Cluster';
+export const PROP_CONTAINER_NAME = 'ContainerName';
+export const PROP_SUBNETS = 'Subnets';
+export const PROP_SECURITY_GROUPS = 'SecurityGroups';
+export const PROP_ASSIGN_PUBLIC_IP = 'AssignPublicIp';
+export const PROP_PLATFORM_VERSION = 'PlatformVersion';
+export const PROP_LOG_STREAM_PREFIX = 'LogStreamPrefix';
+
+/**
+ * The longest a container task may run. The Provider framework's waiter gives up after TASK_TOTAL_TIMEOUT_SECONDS
+ * (one hour, also CloudFormation's longest wait for a custom resource); the rest is for starting the task, and for
+ * stopping it at its timeout.
+ */
+export const MAX_TASK_TIMEOUT_SECONDS = 55 * 60;
+
+/** How long the Provider framework waits for a task's custom resource at most (its `totalTimeout`). */
+export const TASK_TOTAL_TIMEOUT_SECONDS = 60 * 60;
+
+/** How often the Provider framework asks whether a task has stopped (its `queryInterval`). */
+export const TASK_QUERY_INTERVAL_SECONDS = 10;
+
+/** The `startedBy` of the tasks the provider runs, which finds them in the ECS console and API (`ListTasks`). */
+export const TASK_STARTED_BY = 'cdk-deployment-script';
+
+/**
+ * RunTask accepts at most this many characters of `overrides` (JSON formatting included); the run's context and
+ * parameters travel there, as environment variables of the container.
+ */
+export const MAX_TASK_OVERRIDES_CHARACTERS = 8192;
+
+/**
+ * The environment variables through which a container task learns its run (the counterpart of a Lambda
+ * script's event and client context). All start with RESERVED_ENV_PREFIX.
+ */
+export const TASK_ENV_PARAMETERS = 'DEPLOYMENT_SCRIPT_PARAMETERS';
+export const TASK_ENV_TRIGGER = 'DEPLOYMENT_SCRIPT_TRIGGER';
+export const TASK_ENV_REQUEST_TYPE = 'DEPLOYMENT_SCRIPT_REQUEST_TYPE';
+export const TASK_ENV_STACK_ID = 'DEPLOYMENT_SCRIPT_STACK_ID';
+export const TASK_ENV_STACK_NAME = 'DEPLOYMENT_SCRIPT_STACK_NAME';
+export const TASK_ENV_REGION = 'DEPLOYMENT_SCRIPT_REGION';
+export const TASK_ENV_LOGICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID';
+export const TASK_ENV_PHYSICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_PHYSICAL_RESOURCE_ID';

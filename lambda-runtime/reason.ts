@@ -39,12 +39,21 @@ export function buildFailureReason(failure: ScriptFailure, maxBytes: number = MA
     : sanitize(failure.errorMessage);
   const error = `${errorType}: ${message}`;
   const log = failure.logResult ? cleanLogTail(failure.logResult) : [];
+  return fitReason(prefix, error, log, locationLines(failure), maxBytes);
+}
 
-  const compose = (err: string, lines: string[], footer: string[]) =>
+/**
+ * A failure reason made of `prefix` + `error` on the first line, then `Last log lines:` and the `log` lines, then the
+ * `footer` lines (where the full log is). The error (head kept) and the log (last lines kept) are cut to fit
+ * `maxBytes` as CloudFormation counts them; the prefix and the footer are always kept, but for the footer's lines
+ * after its first when they would leave the rest under 200 bytes. Shared by Lambda scripts and container tasks.
+ */
+export function fitReason(prefix: string, error: string, log: readonly string[], footerLines: readonly string[], maxBytes: number = MAX_REASON_BYTES): string {
+  const compose = (err: string, lines: readonly string[], footer: readonly string[]) =>
     [prefix + err, ...(lines.length ? [LOG_HEADER, ...lines] : []), ...footer].join('\n');
-  const room = (footer: string[]) => maxBytes - 2 - jsonBytes(compose('', [], footer)); // 2: the quotes
+  const room = (footer: readonly string[]) => maxBytes - 2 - jsonBytes(compose('', [], footer)); // 2: the quotes
 
-  let footer = locationLines(failure);
+  let footer = footerLines;
   // Only an absurdly long log group name gets here: its link would take most of the reason.
   if (room(footer) < 200) footer = footer.slice(0, 1);
   const budget = room(footer);
@@ -128,6 +137,13 @@ function locationLines(failure: ScriptFailure): string[] {
   const [, partition, , region] = failure.stackId.split(':');
   const url = logsConsoleUrl(partition, region, failure.logGroupName, failure.scriptRequestId);
   return [`Full log: ${failure.logGroupName}`, ...(url ? [url] : [])];
+}
+
+/** A CloudWatch console link to one log stream; `undefined` for unknown partitions. */
+export function logStreamConsoleUrl(partition: string | undefined, region: string | undefined, logGroupName: string, logStreamName: string): string | undefined {
+  const group = logsConsoleUrl(partition, region, logGroupName);
+  // The console's own double encoding of the fragment, as in logsConsoleUrl.
+  return group && `${group}/log-events/${encodeURIComponent(logStreamName).replace(/%/g, '$25')}`;
 }
 
 /** A CloudWatch console link to a log group, filtered to one request id; `undefined` for unknown partitions. */

@@ -1,4 +1,6 @@
+export * from './deployment-script-base';
 export * from './deployment-script';
+export * from './deployment-task';
 export * from './run-policy';
 export * from './script-trigger';
 export * from './connect/aws-api/public';

@@ -47,6 +47,8 @@ describe('bad input is rejected at construction, naming the prop, the value and 
     ['LAMBDA_TASK_ROOT', { environment: { LAMBDA_TASK_ROOT: 'x' } }, "environment variable 'LAMBDA_TASK_ROOT' is reserved by AWS Lambda"],
     ['the library\'s prefix', { environment: { DEPLOYMENT_SCRIPT_TRIGGER: 'x' } },
       "environment variable 'DEPLOYMENT_SCRIPT_TRIGGER' starts with 'DEPLOYMENT_SCRIPT_', which is reserved for this library. Choose another name."],
+    ['a one-letter name', { environment: { X: '1' } },
+      "DeploymentScript Stack/Script: environment variable 'X' is one character long, and Lambda takes names of two characters or more. Give it a longer name."],
     ['an invalid name', { environment: { 'MY-VAR': 'x' } }, "environment variable 'MY-VAR' is not a valid name. Use letters, digits and underscores, starting with a letter."],
     ['a SecretValue in parameters', { parameters: { db: { password: SecretValue.unsafePlainText('hunter2') } } },
       'DeploymentScript Stack/Script: parameters.db.password is a SecretValue. Pass secrets to the script through `environment` instead: parameters are written to the template in clear text.'],

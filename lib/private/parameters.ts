@@ -4,6 +4,10 @@ import { CfnDynamicReference, IResolvable, SecretValue, Stack, Token, Tokenizati
 const SECRET_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure):/;
 
 const FIX = 'Pass secrets to the script through `environment` instead: parameters are written to the template in clear text.';
+const TASK_FIX = 'Pass secrets to the task through `secrets` (or `environment`) instead: parameters are written to the template in clear text.';
+
+/** The class whose parameters are checked, for messages: `DeploymentScript` (the default) or `DeploymentTask`. */
+export type ParametersOwner = 'DeploymentScript' | 'DeploymentTask';
 
 /**
  * Checks, before anything is created, that `parameters` can travel as one JSON document and holds no secret
@@ -11,17 +15,18 @@ const FIX = 'Pass secrets to the script through `environment` instead: parameter
  *
  * Secrets hidden behind lazy tokens are found later by {@link findSecretReference} on the resolved document.
  */
-export function validateParameters(scriptPath: string, parameters: { [key: string]: any }, stack: Stack): void {
+export function validateParameters(scriptPath: string, parameters: { [key: string]: any }, stack: Stack, kind: ParametersOwner = 'DeploymentScript'): void {
   const seen = new Set<object>();
+  const secretFix = fixFor(kind);
   const fail = (path: string, problem: string, fix: string): never => {
-    throw new Error(`DeploymentScript ${scriptPath}: ${path} ${problem}. ${fix}`);
+    throw new Error(`${kind} ${scriptPath}: ${path} ${problem}. ${fix}`);
   };
 
   const visit = (value: any, path: string): void => {
     if (value === null || typeof value === 'boolean') { return; }
     if (typeof value === 'string') {
       if (SECRET_REFERENCE.test(value)) {
-        fail(path, `is a secret reference (${JSON.stringify(truncate(value))})`, FIX);
+        fail(path, `is a secret reference (${JSON.stringify(truncate(value))})`, secretFix);
       }
       if (Token.isUnresolved(value)) {
         for (const token of Tokenization.reverseString(value).tokens) { visitToken(token, path); }
@@ -46,7 +51,7 @@ export function validateParameters(scriptPath: string, parameters: { [key: strin
       fail(path, `is a ${typeof value}, which JSON cannot represent`, 'Pass strings, numbers, booleans, null, arrays and plain objects only.');
     }
     if (SecretValue.isSecretValue(value)) {
-      fail(path, 'is a SecretValue', FIX);
+      fail(path, 'is a SecretValue', secretFix);
     }
     if (Tokenization.isResolvable(value)) {
       visitToken(value, path);
@@ -71,12 +76,12 @@ export function validateParameters(scriptPath: string, parameters: { [key: strin
 
   const visitToken = (token: IResolvable, path: string): void => {
     if (SecretValue.isSecretValue(token)) {
-      fail(path, 'holds a SecretValue', FIX);
+      fail(path, 'holds a SecretValue', secretFix);
     }
     // A dynamic reference resolves to a constant string, so it can be checked now (a Lazy could not).
     if (token instanceof CfnDynamicReference) {
       const reference = findSecretReference(stack.resolve(token));
-      if (reference) { fail(path, `holds a secret reference (${JSON.stringify(reference)})`, FIX); }
+      if (reference) { fail(path, `holds a secret reference (${JSON.stringify(reference)})`, secretFix); }
     }
   };
 
@@ -111,8 +116,12 @@ export function findSecretReference(resolved: any): string | undefined {
   return undefined;
 }
 
-export function secretReferenceError(scriptPath: string, reference: string): string {
-  return `DeploymentScript ${scriptPath}: parameters hold a secret reference (${JSON.stringify(reference)}). ${FIX}`;
+export function secretReferenceError(scriptPath: string, reference: string, kind: ParametersOwner = 'DeploymentScript'): string {
+  return `${kind} ${scriptPath}: parameters hold a secret reference (${JSON.stringify(reference)}). ${fixFor(kind)}`;
+}
+
+function fixFor(kind: ParametersOwner): string {
+  return kind === 'DeploymentTask' ? TASK_FIX : FIX;
 }
 
 function truncate(text: string): string {

@@ -2,8 +2,10 @@ import { createHash } from 'crypto';
 import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** What the analysis needs to know of one deployment script of the stack. */
+/** What the analysis needs to know of one deployment script (a Lambda script or a container task) of the stack. */
 export interface ScriptEntry {
+  /** The class, for messages: `DeploymentScript`, `DeploymentTask`. */
+  readonly kind: string;
   /** The script's custom resource. */
   readonly resource: CfnResource;
   /** The script's construct: everything under it is the script's own (function, role, policy, log group). */
@@ -27,6 +29,8 @@ export interface StackAnalysis {
   scriptHash(script: CfnResource): string;
   /** Dependency cycles involving scripts, as messages. */
   readonly errors: string[];
+  /** The message about a dependency cycle involving this script, if there is one. */
+  errorOf(script: CfnResource): string | undefined;
 }
 
 /**
@@ -39,10 +43,10 @@ export interface StackAnalysis {
  * the scripts before it, which keeps the graph acyclic. Only the sources of that set are listed: the rest
  * follow through the sources' own dependencies, which keeps `DependsOn` short on large stacks.
  */
-export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHash: IConstruct): StackAnalysis {
+export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHash: IConstruct[]): StackAnalysis {
   const scriptByResource = new Map(scripts.map((s) => [s.resource, s]));
   const logicalIdOf = (el: CfnElement): string => stack.resolve(el.logicalId);
-  const excluded = new Set(excludeFromHash.node.findAll());
+  const excluded = new Set(excludeFromHash.flatMap((scope) => scope.node.findAll()));
 
   const elements = stack.node.findAll()
     .filter((c): c is CfnElement => CfnElement.isCfnElement(c) && c.stack === stack);
@@ -88,13 +92,13 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
     edges.set(id, out);
   }
 
-  const errors: string[] = [];
+  const errors = new Map<string, string>();
   const dependsOn = new Map<string, string[]>();
   for (const script of scripts) {
     const id = scriptIds.get(script.resource)!;
     const cycle = findCycle(id, edges);
     if (cycle) {
-      errors.push(`DeploymentScript ${script.scope.node.path}: its resources depend on each other in a cycle (${cycle.join(' -> ')}). `
+      errors.set(id, `${script.kind} ${script.scope.node.path}: its resources depend on each other in a cycle (${cycle.join(' -> ')}). `
         + 'Remove one of these dependencies: a resource ordered before the script, or used by it, cannot also use its result or be ordered after it.');
       dependsOn.set(id, []);
       continue;
@@ -118,7 +122,8 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
 
   return {
     stackHash,
-    errors,
+    errors: [...errors.values()],
+    errorOf: (resource) => errors.get(scriptIds.get(resource) ?? logicalIdOf(resource)),
     dependsOn: (resource) => dependsOn.get(scriptIds.get(resource) ?? logicalIdOf(resource)) ?? [],
     scriptHash: (resource) => {
       const script = scriptByResource.get(resource);

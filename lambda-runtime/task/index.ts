@@ -1,0 +1,273 @@
+/**
+ * The container tasks' runtime: the asynchronous Provider framework's `onEvent` (decide, then RunTask) and
+ * `isComplete` (DescribeTasks until the task stops, StopTask at its timeout, then report). Bundled into
+ * assets/task-runtime/index.js by scripts/bundle-runtime.mjs.
+ *
+ * Like the Lambda scripts' runtime, the handlers throw to fail (with a reason that fits CloudFormation's 4096 bytes)
+ * and return to succeed; the framework answers CloudFormation.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS, PROP_RUN_POLICY, PROP_TRIGGER } from '../consts';
+import { decide, describeDecision, type LifecycleInput } from '../lifecycle';
+import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../reason';
+import { sanitize } from '../text';
+import { lastLogLines } from './logs';
+import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from './outcome';
+import { logStreamName, readSettings, runTaskInput, type TaskSettings } from './run';
+
+/**
+ * The key of what `onEvent` tells `isComplete` about the task it started. The framework passes `onEvent`'s whole
+ * answer on to `isComplete`, and only `PhysicalResourceId` and `Data` to CloudFormation.
+ */
+export const TASK_RUN_KEY = 'DeploymentTaskRun';
+
+/** The task `onEvent` started, as `isComplete` reads it. */
+export interface TaskRun {
+  readonly taskArn: string;
+  readonly cluster: string;
+  /** When the task must be stopped (epoch milliseconds). */
+  readonly deadline: number;
+  /** Whether a failure fails the request (else it is only logged: a deletion never waits on it). */
+  readonly failureFails: boolean;
+}
+
+export interface OnEventResponse {
+  readonly PhysicalResourceId: string;
+  readonly [TASK_RUN_KEY]?: TaskRun;
+}
+
+export interface IsCompleteResponse {
+  readonly IsComplete: boolean;
+}
+
+export interface TaskHandlerOptions {
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  readonly ecsClient?: ECSClient;
+  readonly logsClient?: CloudWatchLogsClient;
+  readonly cloudFormationClient?: CloudFormationClient;
+}
+
+/** How long after StopTask the provider waits for the task to stop before failing without it. */
+export const STOP_GRACE_MS = 3 * 60 * 1000;
+
+/** The event `isComplete` receives: the request, with what `onEvent` answered. */
+export type IsCompleteEvent = CloudFormationCustomResourceEvent & { readonly PhysicalResourceId?: string; readonly [TASK_RUN_KEY]?: TaskRun };
+
+export function createTaskHandlers(options: TaskHandlerOptions = {}) {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  // Created on first use, so that configuration from the environment is read then; reused while warm.
+  let ecsClient = options.ecsClient;
+  let logsClient = options.logsClient;
+  let cloudformation = options.cloudFormationClient;
+  const ecs = () => (ecsClient ??= new ECSClient({}));
+  const logs = () => (logsClient ??= new CloudWatchLogsClient({}));
+
+  async function onEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
+    // The ResponseURL is a presigned URL: anyone holding it can answer for this resource.
+    console.log('event', JSON.stringify({ ...event, ResponseURL: '(redacted)' }));
+    const physicalResourceId = event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId;
+    const props: Record<string, unknown> = event.ResourceProperties ?? {};
+    const logicalId = event.LogicalResourceId;
+
+    let stackStatus: string | undefined;
+    let statusError: unknown;
+    try {
+      cloudformation ??= new CloudFormationClient({});
+      const out = await cloudformation.send(new DescribeStacksCommand({ StackName: event.StackId }));
+      stackStatus = out.Stacks?.[0]?.StackStatus;
+      if (!stackStatus) throw new Error(`DescribeStacks returned no status for ${event.StackId}`);
+    } catch (error) {
+      statusError = error;
+      console.log(`could not read the stack status: ${describeError(error)}`);
+    }
+
+    const input: LifecycleInput = {
+      requestType: event.RequestType,
+      trigger: String(props[PROP_TRIGGER] ?? ''),
+      runPolicy: typeof props[PROP_RUN_POLICY] === 'string' ? props[PROP_RUN_POLICY] as string : undefined,
+      stackStatus,
+    };
+    const decision = decide(input);
+    console.log(describeDecision(input, decision));
+    // A task has no result, so a skipped request has no attributes to keep.
+    if (decision.action === 'skip') return { PhysicalResourceId: physicalResourceId };
+    if (decision.action === 'fail') {
+      const cause = statusError ? ` (${describeError(statusError)})` : '';
+      throw reportableError(`Deployment task ${logicalId} did not run: ${decision.why}${cause}.`);
+    }
+
+    try {
+      const settings = readSettings(props, logicalId);
+      const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
+      const request = runTaskInput(settings, {
+        trigger: input.trigger,
+        requestType: event.RequestType,
+        stackId: event.StackId,
+        stackName: event.StackId.split('/')[1] ?? event.StackId,
+        region,
+        logicalResourceId: logicalId,
+        physicalResourceId,
+      }, typeof props[PROP_PARAMETERS] === 'string' ? props[PROP_PARAMETERS] as string : '{}', event.RequestId);
+      const task = await runTask(request, logicalId);
+      const deadline = now() + settings.timeoutSeconds * 1000;
+      console.log(`started task ${task.taskArn} (timeout ${settings.timeoutSeconds} s, until ${new Date(deadline).toISOString()})`);
+      return {
+        PhysicalResourceId: physicalResourceId,
+        [TASK_RUN_KEY]: { taskArn: task.taskArn!, cluster: settings.cluster, deadline, failureFails: decision.failureFails },
+      };
+    } catch (error) {
+      return failOrLog(error, logicalId, decision.failureFails, { PhysicalResourceId: physicalResourceId });
+    }
+  }
+
+  async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResponse> {
+    const run = event[TASK_RUN_KEY];
+    // onEvent started nothing (a request that does not run the task, or a failure that is only logged).
+    if (!run) return { IsComplete: true };
+    const logicalId = event.LogicalResourceId;
+    try {
+      const settings = readSettings(event.ResourceProperties ?? {}, logicalId);
+      let task: Task | undefined;
+      try {
+        task = await describeTask(run, logicalId);
+        if (task && taskOutcome(task, settings.containerName, settings.timeoutSeconds).state === 'running') {
+          await enforceTimeout(run, task, settings, logicalId);
+        }
+      } catch (error) {
+        // The task runs on: a passing failure (throttling, a 5xx after the SDK's retries) waits for the next poll.
+        if (!isTransient(error) || now() >= run.deadline + STOP_GRACE_MS) throw error;
+        console.log(`could not check task ${run.taskArn} (${describeError(error)}): asking again at the next poll`);
+        return { IsComplete: false };
+      }
+      if (!task) return { IsComplete: false };
+      const outcome = taskOutcome(task, settings.containerName, settings.timeoutSeconds);
+      if (outcome.state === 'running') return { IsComplete: false };
+      if (outcome.state === 'succeeded') {
+        console.log(`task ${run.taskArn} succeeded`);
+        return { IsComplete: true };
+      }
+      console.log(`task ${run.taskArn} failed: ${outcome.message}`);
+      throw reportableError(await failureReason(event, settings, run.taskArn, outcome.message, outcome.started));
+    } catch (error) {
+      return failOrLog(error, logicalId, run.failureFails, { IsComplete: true });
+    }
+  }
+
+  /** Starts the task, retrying only what proves it did not start (a new role or policy not yet propagated). */
+  async function runTask(request: ReturnType<typeof runTaskInput>, logicalId: string): Promise<Task> {
+    const start = now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await ecs().send(new RunTaskCommand(request));
+        const task = out.tasks?.[0];
+        if (task?.taskArn) return task;
+        const failures = (out.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason ?? ''}${f.detail ? ` (${f.detail})` : ''}`.trim());
+        throw reportableError(`Deployment task ${logicalId} did not start: RunTask returned no task${failures.length ? `: ${failures.join('; ')}` : ''}.`);
+      } catch (error) {
+        if (error instanceof ReportableError) throw error;
+        const delay = Math.min(1000 * 2 ** (attempt - 1), 5000);
+        if (isPropagationError(error) && now() + delay - start <= ACCESS_DENIED_RETRY_SECONDS * 1000) {
+          console.log(`RunTask attempt ${attempt} failed with ${describeError(error)}: retrying in ${delay} ms`);
+          await sleep(delay);
+          continue;
+        }
+        throw reportableError(`Deployment task ${logicalId} did not start: RunTask failed: ${describeError(error)}${runTaskHint(error)}`);
+      }
+    }
+  }
+
+  /** The task, or `undefined` while ECS does not list it yet. */
+  async function describeTask(run: TaskRun, logicalId: string): Promise<Task | undefined> {
+    const out = await ecs().send(new DescribeTasksCommand({ cluster: run.cluster, tasks: [run.taskArn] }));
+    const task = out.tasks?.find((t) => t.taskArn === run.taskArn) ?? out.tasks?.[0];
+    if (task) return task;
+    const failure = out.failures?.[0];
+    // Just after RunTask, ECS may not list the task yet; a task stopped long ago is no longer listed either.
+    if (failure?.reason === 'MISSING' && now() < run.deadline) {
+      console.log(`task ${run.taskArn} is not listed yet`);
+      return undefined;
+    }
+    throw reportableError(`Deployment task ${logicalId}: DescribeTasks does not find the task ${run.taskArn}` +
+      `${failure ? ` (${failure.reason ?? ''}${failure.detail ? `: ${failure.detail}` : ''})` : ''}, so its outcome is unknown.`);
+  }
+
+  /** Stops a task past its deadline; fails when it has not stopped STOP_GRACE_MS later. */
+  async function enforceTimeout(run: TaskRun, task: Task, settings: TaskSettings, logicalId: string): Promise<void> {
+    if (now() < run.deadline) return;
+    if (task.desiredStatus !== 'STOPPED') {
+      console.log(`task ${run.taskArn} ran into its timeout (${settings.timeoutSeconds} s): stopping it`);
+      await ecs().send(new StopTaskCommand({ cluster: run.cluster, task: run.taskArn, reason: `${TIMEOUT_STOP_REASON} (${settings.timeoutSeconds} seconds)` }));
+      return;
+    }
+    if (now() >= run.deadline + STOP_GRACE_MS) {
+      throw reportableError(`Deployment task ${logicalId} failed: ${timeoutMessage(settings.timeoutSeconds)} ` +
+        `It had not stopped ${STOP_GRACE_MS / 60000} minutes later (last status ${task.lastStatus ?? 'unknown'}): ${run.taskArn}`);
+    }
+  }
+
+  /** The reason CloudFormation shows: what failed, the container's last log lines, and where its full log is. */
+  async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string, message: string, started: boolean): Promise<string> {
+    const stream = logStreamName(settings, taskArn);
+    const lines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
+    const footer: string[] = [];
+    if (settings.logGroupName && stream) {
+      const [, partition, , region] = event.StackId.split(':');
+      const url = logStreamConsoleUrl(partition, region, settings.logGroupName, stream);
+      footer.push(`Full log: ${settings.logGroupName} ${stream}`, ...(url ? [url] : []));
+    }
+    return fitReason(`Deployment task ${sanitize(event.LogicalResourceId)} failed: `, message, lines, footer);
+  }
+
+  return { onEvent, isComplete };
+}
+
+/** Throws the error as a reportable one when a failure fails the request; otherwise logs it and answers `otherwise`. */
+function failOrLog<T>(error: unknown, logicalId: string, failureFails: boolean, otherwise: T): T {
+  const reportable = error instanceof ReportableError
+    ? error
+    : reportableError(`Deployment task ${logicalId} failed in the provider: ${describeError(error)}`);
+  if (failureFails) {
+    if (reportable !== error) console.error(error); // keep the real stack in the log
+    throw reportable;
+  }
+  // Nothing may block a stack's deletion: report in the log, then succeed.
+  console.error(`${reportable.message}\n(the stack is being deleted: this failure does not stop the deletion)`);
+  return otherwise;
+}
+
+/** An error of the service or the network that a later try may not meet: throttling, a 5xx, a lost connection. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof ReportableError) return false;
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  return !!e?.$retryable || (status !== undefined ? status >= 500 || status === 429 : true) ||
+    /Throttl|TooManyRequests|ServerException|ServiceUnavailable/.test(e?.name ?? '');
+}
+
+/** An error that may only mean that a role or policy created moments ago has not propagated yet. */
+function isPropagationError(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  const message = String((error as Error)?.message ?? '');
+  return name === 'AccessDeniedException' || (name === 'ClientException' && /unable to assume the role/i.test(message));
+}
+
+function runTaskHint(error: unknown): string {
+  switch ((error as Error)?.name) {
+    case 'AccessDeniedException': return ". The provider's role needs ecs:RunTask on the task definition and iam:PassRole on the task's roles.";
+    case 'PlatformTaskDefinitionIncompatibilityException': return ". Check the task's cpu, memoryLimitMiB and runtimePlatform against Fargate's.";
+    default: return '';
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+const handlers = createTaskHandlers();
+export const onEvent = handlers.onEvent;
+export const isComplete = handlers.isComplete;

@@ -1,0 +1,153 @@
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
+import { ScriptRegistry } from './registry';
+import { ScriptEntry } from './stack-analysis';
+
+/** Where the build puts the bundled task runtime (scripts/bundle-runtime.mjs): `index.onEvent`, `index.isComplete`. */
+const TASK_RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'task-runtime');
+
+/**
+ * The construct id of the per-stack provider of container tasks. Part of the public contract: changing it replaces
+ * the provider's functions and every task's service token.
+ */
+export const TASK_PROVIDER_ID = 'DeploymentTaskProvider';
+
+/** The `kind` of the container tasks' registry entries: the class name, as messages name it. */
+export const TASK_KIND = 'DeploymentTask';
+
+/** What the provider must be allowed to do for one task. */
+export interface TaskGrants {
+  readonly taskDefinition: ecs.TaskDefinition;
+  readonly cluster: ecs.ICluster;
+  readonly logGroup: logs.ILogGroup;
+}
+
+/**
+ * The one custom resource provider of a stack's container tasks: aws-cdk-lib's Provider framework, asynchronous, in
+ * front of this library's task runtime. `onEvent` decides whether the request runs the task (lambda-runtime/lifecycle.ts,
+ * as for Lambda scripts) and starts it with RunTask; `isComplete`, asked every TASK_QUERY_INTERVAL_SECONDS, waits for
+ * it to stop, stops it at its timeout, and reports. Created with the stack's first task.
+ */
+export class DeploymentTaskProvider extends Construct {
+  /** Returns the stack's task provider, creating it on first use. */
+  public static of(scope: IConstruct): DeploymentTaskProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(TASK_PROVIDER_ID);
+    if (existing) {
+      if (!(existing instanceof DeploymentTaskProvider)) {
+        throw new Error(`${stack.node.path} already has a construct named '${TASK_PROVIDER_ID}': rename it, this library uses that id for the provider of its container tasks.`);
+      }
+      return existing;
+    }
+    return new DeploymentTaskProvider(stack, TASK_PROVIDER_ID);
+  }
+
+  public readonly serviceToken: string;
+  /** Starts a task (RunTask) when the request runs it. */
+  public readonly onEventFunction: lambda.Function;
+  /** Waits for the task to stop (DescribeTasks), stops it at its timeout (StopTask), reads its last log lines. */
+  public readonly isCompleteFunction: lambda.Function;
+  private readonly registry: ScriptRegistry;
+  private cluster?: ecs.CfnCluster;
+  private readonly granted = new Set<string>();
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    const stack = scope;
+    this.registry = ScriptRegistry.of(stack);
+    this.registry.excludeFromHash(this);
+
+    const code = lambda.Code.fromAsset(TASK_RUNTIME_ASSET);
+    const common = {
+      code,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+    };
+    this.onEventFunction = new lambda.Function(this, 'OnEvent', {
+      ...common,
+      description: 'cdk-deployment-script: starts the container tasks of this stack',
+      handler: 'index.onEvent',
+      // DescribeStacks, then RunTask, retried for 30 seconds while a new role propagates.
+      timeout: Duration.minutes(2),
+    });
+    this.isCompleteFunction = new lambda.Function(this, 'IsComplete', {
+      ...common,
+      description: 'cdk-deployment-script: waits for the container tasks of this stack',
+      handler: 'index.isComplete',
+      timeout: Duration.minutes(1),
+    });
+    // onEvent reads the stack's status to tell a deployment from its rollback, and a stack deletion from the removal
+    // of one task.
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+    }));
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.onEventFunction,
+      isCompleteHandler: this.isCompleteFunction,
+      queryInterval: Duration.seconds(TASK_QUERY_INTERVAL_SECONDS),
+      totalTimeout: Duration.seconds(TASK_TOTAL_TIMEOUT_SECONDS),
+    });
+    this.serviceToken = provider.serviceToken;
+
+    this.node.addValidation({ validate: () => this.registry.errorsOf(TASK_KIND) });
+  }
+
+  /**
+   * The ECS cluster of the stack's tasks that are given none, created on first use. A cluster is free, and Fargate
+   * tasks of any VPC can run in it.
+   */
+  public defaultCluster(): ecs.CfnCluster {
+    this.cluster ??= new ecs.CfnCluster(this, 'Cluster');
+    return this.cluster;
+  }
+
+  /** Registers a task: the provider may run, describe and stop it and read its log; the analysis takes it into account. */
+  public register(task: ScriptEntry, grants: TaskGrants): void {
+    this.registry.register(task);
+    const stack = Stack.of(this);
+    const { taskDefinition, cluster, logGroup } = grants;
+    const onCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: [taskDefinition.taskDefinitionArn],
+      conditions: onCluster,
+    }));
+    const roles = [taskDefinition.taskRole, taskDefinition.executionRole].filter((role): role is iam.IRole => role !== undefined);
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: roles.map((role) => role.roleArn),
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+    // Tasks share clusters and log groups: one statement each.
+    const clusterKey = stack.resolve(cluster.clusterArn);
+    if (this.once(`cluster:${JSON.stringify(clusterKey)}`)) {
+      this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` })],
+        conditions: onCluster,
+      }));
+    }
+    if (this.once(`logs:${JSON.stringify(stack.resolve(logGroup.logGroupArn))}`)) {
+      this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['logs:GetLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }));
+    }
+  }
+
+  private once(key: string): boolean {
+    if (this.granted.has(key)) { return false; }
+    this.granted.add(key);
+    return true;
+  }
+}

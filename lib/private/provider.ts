@@ -4,8 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { suppressInvokeFindings, suppressProviderFindings } from './nag';
 import { RESULT_PARAMETER_PREFIX, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
-import { analyzeStack, ScriptEntry, StackAnalysis } from './stack-analysis';
+import { ScriptRegistry } from './registry';
+import { ScriptEntry, StackAnalysis } from './stack-analysis';
 
 /** Where the build puts the bundled runtime handler (scripts/bundle-runtime.mjs). */
 const RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'runtime');
@@ -37,12 +39,13 @@ export class DeploymentScriptProvider extends Construct {
 
   public readonly serviceToken: string;
   public readonly runtimeFunction: lambda.Function;
-  private readonly scripts: ScriptEntry[] = [];
-  private analysis?: StackAnalysis;
+  private readonly registry: ScriptRegistry;
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
     const stack = scope;
+    this.registry = ScriptRegistry.of(stack);
+    this.registry.excludeFromHash(this);
 
     this.runtimeFunction = new lambda.Function(this, 'Runtime', {
       description: 'cdk-deployment-script: runs the deployment scripts of this stack',
@@ -68,25 +71,24 @@ export class DeploymentScriptProvider extends Construct {
     }));
 
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction });
+    suppressProviderFindings(this.runtimeFunction, provider);
     this.serviceToken = provider.serviceToken;
 
-    this.node.addValidation({ validate: () => this.analyze().errors });
+    this.node.addValidation({ validate: () => this.registry.errorsOf(SCRIPT_KIND) });
   }
 
-  /** Registers a script: the runtime may invoke its function, and the analysis takes it into account. */
+  /** Registers a script: the runtime may invoke its function, and the stack's analysis takes it into account. */
   public register(script: ScriptEntry, scriptFunction: lambda.IFunction): void {
-    this.scripts.push(script);
+    this.registry.register(script);
     scriptFunction.grantInvoke(this.runtimeFunction);
+    suppressInvokeFindings(this.runtimeFunction, scriptFunction);
   }
 
-  /**
-   * The analysis of the stack's finished template, computed once, when first asked for during synthesis
-   * (validation or resolution), after every construct has been added.
-   */
+  /** The analysis of the stack's finished template (shared with its container tasks: lib/private/registry.ts). */
   public analyze(): StackAnalysis {
-    if (!this.analysis) {
-      this.analysis = analyzeStack(Stack.of(this), this.scripts, this);
-    }
-    return this.analysis;
+    return this.registry.analyze();
   }
 }
+
+/** The `kind` of the Lambda scripts' registry entries: the class name, as messages name it. */
+export const SCRIPT_KIND = 'DeploymentScript';

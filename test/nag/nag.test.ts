@@ -1,0 +1,74 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
+import { EXAMPLE_SCRIPTS, exampleStack } from './example-stack';
+
+/** Each finding of the AwsSolutions pack on the stack, as `<construct path> <rule>[<finding>]`. */
+function findings(stack: Stack): string[] {
+  const annotations = Annotations.fromStack(stack);
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp('^AwsSolutions-')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('^AwsSolutions-')),
+  ].map((m) => {
+    // 'AwsSolutions-IAM4[Policy::arn:…]: The IAM user, role…': the rule and the finding, before the explanation.
+    const text = String(m.entry.data);
+    return `${m.id} ${text.slice(0, text.indexOf(': '))}`;
+  }).sort();
+}
+
+/** What the library creates: the provider, and each script's function, role, policy and custom resource. */
+function isLibrary(finding: string): boolean {
+  const path = finding.split(' ')[0];
+  return path.startsWith('/Example/DeploymentScriptProvider/')
+    || EXAMPLE_SCRIPTS.some((script) => path.startsWith(`/Example/${script}/`))
+    // connectTo's statements on the role the user gave the cleanup script
+    || path === '/Example/cleanupRole/DefaultPolicy/Resource';
+}
+
+const BASIC = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+const VPC_ACCESS = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole';
+
+describe('cdk-nag (AwsSolutions) on a stack that uses every feature', () => {
+  test('without suppressions of the user, the only findings on what the library creates are the user\'s choices', () => {
+    // GIVEN
+    const app = new App();
+    const stack = exampleStack(app);
+
+    // WHEN
+    Aspects.of(app).add(new AwsSolutionsChecks());
+
+    // THEN: the managed policies AWS Lambda prescribes for the script's logs and VPC, and the script's runtime.
+    expect(findings(stack).filter(isLibrary)).toEqual([
+      `/Example/announce/Function/ServiceRole/Resource AwsSolutions-IAM4[${BASIC}]`,
+      `/Example/migrate/Function/ServiceRole/Resource AwsSolutions-IAM4[${BASIC}]`,
+      `/Example/migrate/Function/ServiceRole/Resource AwsSolutions-IAM4[${VPC_ACCESS}]`,
+      '/Example/seed/Function/Resource AwsSolutions-L1',
+      `/Example/seed/Function/ServiceRole/Resource AwsSolutions-IAM4[${BASIC}]`,
+      `/Example/smokeTest/Function/ServiceRole/Resource AwsSolutions-IAM4[${BASIC}]`,
+      `/Example/smokeTest/Function/ServiceRole/Resource AwsSolutions-IAM4[${VPC_ACCESS}]`,
+    ]);
+  });
+
+  test('with the suppressions docs/cdk-nag.md shows, nothing the library creates has a finding', () => {
+    // GIVEN
+    const app = new App();
+    const stack = exampleStack(app);
+    for (const id of EXAMPLE_SCRIPTS) {
+      NagSuppressions.addResourceSuppressions(stack.node.findChild(id), [
+        { id: 'AwsSolutions-IAM4', reason: 'AWS Lambda prescribes these managed policies for logs and VPC access.', appliesTo: [BASIC, VPC_ACCESS] },
+      ], true);
+    }
+    NagSuppressions.addResourceSuppressions(stack.node.findChild('seed'), [
+      { id: 'AwsSolutions-L1', reason: 'The script is tested on Python 3.13.' },
+    ], true);
+
+    // WHEN
+    Aspects.of(app).add(new AwsSolutionsChecks());
+
+    // THEN
+    expect(findings(stack).filter(isLibrary)).toEqual([]);
+    // The findings on the user's own resources stay the user's (a VPC without flow logs, say): nothing hides them.
+    expect(findings(stack)).toContain('/Example/Vpc/Resource AwsSolutions-VPC7');
+    expect(findings(stack)).toContain(`/Example/cleanupRole/Resource AwsSolutions-IAM4[${BASIC}]`);
+  });
+});

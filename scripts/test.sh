@@ -27,7 +27,7 @@ echo "== README's Python examples are rosetta's translations"
 python3 scripts/check-readme-python.py --cache-from "$api_tmp/tablet.json" README.md
 
 # Every template the jest tests synthesize is kept for cfn-lint, which the Python step runs.
-templates=test-reports/templates/jest
+templates=$PWD/test-reports/templates/jest
 rm -rf "$templates"
 
 echo "== jest: constructs, runtime, command line, checkers"

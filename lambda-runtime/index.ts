@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
@@ -8,12 +8,10 @@ import {
   PROP_FUNCTION_NAME,
   PROP_LOG_GROUP_NAME,
   PROP_PARAMETERS,
-  PROP_RUN_POLICY,
   PROP_TIMEOUT_SECONDS,
-  PROP_TRIGGER,
 } from './consts';
 import { encodeClientContext, invokeScript, retryDelayMs } from './invoke';
-import { decide, describeDecision, type LifecycleInput } from './lifecycle';
+import { decideRequest, describeError } from './request';
 import { buildFailureReason, ReportableError, reportableError } from './reason';
 import { resultToData } from './result';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, storeResult } from './stored-result';
@@ -72,26 +70,8 @@ export function createHandler(options: HandlerOptions = {}) {
     const logicalId = event.LogicalResourceId;
     const parameters = props[PROP_PARAMETERS] ?? '{}';
 
-    let stackStatus: string | undefined;
-    let statusError: unknown;
-    try {
-      cloudformation ??= new CloudFormationClient({});
-      const out = await cloudformation.send(new DescribeStacksCommand({ StackName: event.StackId }));
-      stackStatus = out.Stacks?.[0]?.StackStatus;
-      if (!stackStatus) throw new Error(`DescribeStacks returned no status for ${event.StackId}`);
-    } catch (error) {
-      statusError = error;
-      console.log(`could not read the stack status: ${describeError(error)}`);
-    }
-
-    const input: LifecycleInput = {
-      requestType: event.RequestType,
-      trigger: props[PROP_TRIGGER] ?? '',
-      runPolicy: props[PROP_RUN_POLICY],
-      stackStatus,
-    };
-    const decision = decide(input);
-    console.log(describeDecision(input, decision));
+    cloudformation ??= new CloudFormationClient({});
+    const { input, decision, statusError } = await decideRequest(cloudformation, event);
 
     if (decision.action === 'skip') {
       let data: Data | undefined;
@@ -242,9 +222,6 @@ function ssmHint(error: unknown, action: string): string {
   return errorName(error) === 'AccessDeniedException' ? `. The provider's role needs ssm:${action} on it.` : '';
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 function positiveNumber(value: string | undefined): number | undefined {
   const n = Number(value);

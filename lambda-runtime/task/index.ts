@@ -6,12 +6,12 @@
  * Like the Lambda scripts' runtime, the handlers throw to fail (with a reason that fits CloudFormation's 4096 bytes)
  * and return to succeed; the framework answers CloudFormation.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS, PROP_RUN_POLICY, PROP_TRIGGER } from '../consts';
-import { decide, describeDecision, type LifecycleInput } from '../lifecycle';
+import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS } from '../consts';
+import { decideRequest, describeError } from '../request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../reason';
 import { sanitize } from '../text';
 import { lastLogLines } from './logs';
@@ -74,26 +74,8 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const props: Record<string, unknown> = event.ResourceProperties ?? {};
     const logicalId = event.LogicalResourceId;
 
-    let stackStatus: string | undefined;
-    let statusError: unknown;
-    try {
-      cloudformation ??= new CloudFormationClient({});
-      const out = await cloudformation.send(new DescribeStacksCommand({ StackName: event.StackId }));
-      stackStatus = out.Stacks?.[0]?.StackStatus;
-      if (!stackStatus) throw new Error(`DescribeStacks returned no status for ${event.StackId}`);
-    } catch (error) {
-      statusError = error;
-      console.log(`could not read the stack status: ${describeError(error)}`);
-    }
-
-    const input: LifecycleInput = {
-      requestType: event.RequestType,
-      trigger: String(props[PROP_TRIGGER] ?? ''),
-      runPolicy: typeof props[PROP_RUN_POLICY] === 'string' ? props[PROP_RUN_POLICY] as string : undefined,
-      stackStatus,
-    };
-    const decision = decide(input);
-    console.log(describeDecision(input, decision));
+    cloudformation ??= new CloudFormationClient({});
+    const { input, decision, statusError } = await decideRequest(cloudformation, event);
     // A task has no result, so a skipped request has no attributes to keep.
     if (decision.action === 'skip') return { PhysicalResourceId: physicalResourceId };
     if (decision.action === 'fail') {
@@ -264,9 +246,6 @@ function runTaskHint(error: unknown): string {
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 const handlers = createTaskHandlers();
 export const onEvent = handlers.onEvent;

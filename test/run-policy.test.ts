@@ -10,6 +10,7 @@ interface Variant {
   readonly environment?: { [key: string]: string };
   readonly parameters?: { [key: string]: any };
   readonly otherScriptEnv?: string;
+  readonly otherScriptParameters?: { [key: string]: any };
 }
 
 /** Synthesizes a fresh app and returns the script's RunToken (undefined when it has none). */
@@ -25,7 +26,7 @@ function runToken(policy: RunPolicy | undefined, variant: Variant = {}, trigger 
     parameters: variant.parameters,
   };
   new DeploymentScript(stack, 'Script', props);
-  new DeploymentScript(stack, 'Other', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { VERSION: variant.otherScriptEnv ?? '1' } });
+  new DeploymentScript(stack, 'Other', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, environment: { VERSION: variant.otherScriptEnv ?? '1' }, parameters: variant.otherScriptParameters });
   return Template.fromStack(stack).toJSON().Resources.Script.Properties[consts.PROP_RUN_TOKEN];
 }
 
@@ -41,6 +42,7 @@ describe('re-run policies', () => {
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketVersioned: true })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { environment: { EXTRA: '1' } })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptEnv: '2' })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptParameters: { batch: 2 } })).not.toEqual(base);
   });
 
   test('ON_SCRIPT_CHANGE: changed by the script\'s own configuration only', () => {
@@ -50,6 +52,7 @@ describe('re-run policies', () => {
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { environment: { EXTRA: '1' } })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { bucketVersioned: true })).toEqual(base);
     expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { otherScriptEnv: '2' })).toEqual(base);
+    expect(runToken(RunPolicy.ON_SCRIPT_CHANGE, { otherScriptParameters: { batch: 2 } })).toEqual(base);
   });
 
   test('EVERY_DEPLOYMENT: a fresh value at each synthesis', () => {

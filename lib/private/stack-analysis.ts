@@ -21,7 +21,10 @@ export interface ScriptEntry {
  * depend on to run after everything else, and the hashes behind the re-run policies.
  */
 export interface StackAnalysis {
-  /** Hash of the stack's template without the scripts' custom resources, CDK metadata and `excludeFromHash`. */
+  /**
+   * Hash of the stack's template without CDK metadata, the resources under `excludeFromHash` and the scripts'
+   * run tokens (the scripts' other properties count).
+   */
   readonly stackHash: string;
   /** Logical ids a script's custom resource must list in `DependsOn`, minimal and sorted. */
   dependsOn(script: CfnResource): string[];
@@ -87,7 +90,10 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
     ordered.delete(id);
     explicit.set(id, ordered);
     const out = new Set<string>(ordered);
-    collectReferences(stack.resolve(script.properties()), known, out);
+    const properties = stack.resolve(script.properties());
+    collectReferences(properties, known, out);
+    // The scripts' own definitions are part of the rest of the stack too (their run tokens are what is computed).
+    fragments.push([id, JSON.stringify(properties)]);
     out.delete(id);
     edges.set(id, out);
   }

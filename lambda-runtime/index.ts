@@ -131,7 +131,8 @@ export function createHandler(options: HandlerOptions = {}) {
           errorType,
           errorMessage,
           logResult: out.LogResult,
-          logGroupName: props[PROP_LOG_GROUP_NAME],
+          // Without a log group of its own, a function logs to Lambda's `/aws/lambda/<function name>`.
+          logGroupName: props[PROP_LOG_GROUP_NAME] ?? `/aws/lambda/${functionName.split(':')[6] ?? functionName}`,
           scriptRequestId,
           timeoutSeconds,
         }));

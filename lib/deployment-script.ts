@@ -214,7 +214,8 @@ export class DeploymentScript extends DeploymentScriptBase {
         [consts.PROP_TRIGGER]: props.trigger,
         [consts.PROP_PARAMETERS]: Stack.of(this).toJsonString(parameters),
         [consts.PROP_RUN_POLICY]: this.runPolicy,
-        [consts.PROP_LOG_GROUP_NAME]: logGroup?.logGroupName ?? `/aws/lambda/${scriptFunction.functionName}`,
+        // Without it, the runtime reports Lambda's own log group of the function.
+        ...logGroup ? { [consts.PROP_LOG_GROUP_NAME]: logGroup.logGroupName } : {},
         [consts.PROP_TIMEOUT_SECONDS]: String(timeout.toSeconds()),
       },
       parameters,

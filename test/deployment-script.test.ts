@@ -90,7 +90,7 @@ describe('DeploymentScript', () => {
     });
     template.hasResourceProperties(consts.RESOURCE_TYPE, {
       [consts.PROP_TIMEOUT_SECONDS]: '600',
-      [consts.PROP_LOG_GROUP_NAME]: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: Match.stringLikeRegexp('^ScriptFunction') }]] },
+      [consts.PROP_LOG_GROUP_NAME]: Match.absent(),
     });
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);

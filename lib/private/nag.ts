@@ -24,12 +24,22 @@ export interface NagSuppression {
 /** The managed policy aws-cdk-lib gives every function's role so that it can write its logs. */
 export const BASIC_EXECUTION_ROLE = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 
-/** Adds suppressions to the `cdk_nag` metadata of a resource, keeping those already there (the user's too). */
+/**
+ * Adds suppressions to the `cdk_nag` metadata of a resource, keeping those already there (the user's too). Rules
+ * with the same id and reason are one rule whose findings add up, so that a suppression repeated for each script
+ * of a stack stays one entry.
+ */
 export function addNagSuppressions(resource: CfnResource, suppressions: NagSuppression[]): void {
-  const existing: any[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
-  const added = suppressions.map(({ id, reason, appliesTo }) => (appliesTo ? { id, reason, applies_to: appliesTo } : { id, reason }));
-  const unique = [...new Set([...existing, ...added].map((rule) => JSON.stringify(rule)))].map((rule) => JSON.parse(rule));
-  resource.addMetadata('cdk_nag', { rules_to_suppress: unique });
+  const rules: any[] = [...(resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [])];
+  for (const { id, reason, appliesTo } of suppressions) {
+    const same = rules.find((rule) => rule.id === id && rule.reason === reason);
+    if (!same) {
+      rules.push(appliesTo ? { id, reason, applies_to: [...appliesTo] } : { id, reason });
+    } else if (appliesTo && same.applies_to) {
+      same.applies_to = [...new Set([...same.applies_to, ...appliesTo])];
+    }
+  }
+  resource.addMetadata('cdk_nag', { rules_to_suppress: rules });
 }
 
 /**
@@ -95,7 +105,7 @@ export function suppressInvokeFindings(runtimeFunction: lambda.Function, scriptF
   const stack = Stack.of(runtimeFunction);
   addNagSuppressions(runtimePolicy, [{
     id: 'AwsSolutions-IAM5',
-    reason: `The runtime invokes the script ${scriptFunction.node.path}, named exactly; the wildcard is any version or alias of it (aws-cdk-lib's grantInvoke).`,
+    reason: "The runtime invokes this stack's scripts, each named exactly; the wildcard is any version or alias of one (aws-cdk-lib's grantInvoke).",
     appliesTo: [`Resource::${flatten(stack.resolve(scriptFunction.functionArn))}:*`],
   }]);
 }

@@ -164,6 +164,15 @@ describe('results', () => {
 });
 
 describe('script failures', () => {
+  test('without a log group property, the reason points to Lambda\'s own log group of the function, named or by ARN', async () => {
+    for (const functionName of [SCRIPT_FUNCTION, `arn:aws:lambda:us-east-1:123456789012:function:${SCRIPT_FUNCTION}`]) {
+      fake.reset();
+      fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript('*', outcome.throws('Error', 'boom'));
+      const error = await failure(run(cfnEvent('Create', { logGroupName: null, functionName })));
+      expect(error.message.split('\n')).toContain(`Full log: /aws/lambda/${SCRIPT_FUNCTION}`);
+    }
+  });
+
   test('fail a create with the error, the last log lines and where the full log is', async () => {
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION,
       outcome.throws('MigrationError', 'relation "users" already exists', ['connecting to db', '\x1b[31mapplying 0042_users\x1b[0m']));

@@ -32,7 +32,8 @@ export interface EventOptions {
   readonly stackId?: string;
   readonly functionName?: string;
   readonly timeoutSeconds?: string;
-  readonly logGroupName?: string;
+  /** The script's own log group; `null` leaves the property out (the function logs to Lambda's own group). */
+  readonly logGroupName?: string | null;
 }
 
 export function cfnEvent(requestType: 'Create' | 'Update' | 'Delete', options: EventOptions = {}): CloudFormationCustomResourceEvent {
@@ -45,7 +46,7 @@ export function cfnEvent(requestType: 'Create' | 'Update' | 'Delete', options: E
     ...(options.parameters === null ? {} : { [PROP_PARAMETERS]: options.parameters ?? '{}' }),
     [PROP_RUN_POLICY]: options.runPolicy ?? RUN_POLICY_ON_STACK_CHANGE,
     [PROP_RUN_TOKEN]: 'c4f3b2a1',
-    [PROP_LOG_GROUP_NAME]: options.logGroupName ?? `/aws/lambda/${functionName}`,
+    ...(options.logGroupName === null ? {} : { [PROP_LOG_GROUP_NAME]: options.logGroupName ?? `/aws/lambda/${functionName}` }),
     [PROP_TIMEOUT_SECONDS]: options.timeoutSeconds ?? '300',
   };
   const common = {

@@ -9,7 +9,7 @@ import { allow, hasMembers, ingressDescription } from './util';
 export const DOMAIN_ACTIONS = ['es:ESHttp*'];
 
 /** The domain's HTTPS port: OpenSearch in a VPC answers on 443 only. */
-export const DOMAIN_PORT = ec2.Port.tcp(443);
+const DOMAIN_PORT = 443;
 
 /**
  * The connections of a domain in a VPC. Only the L2 `Domain` has them, and its getter throws for a domain
@@ -56,7 +56,7 @@ export const DOMAIN_ADAPTER: TargetAdapter = {
       variables: { ARN: domain.domainArn, DOMAIN_ENDPOINT: domain.domainEndpoint },
       ...connections ? {
         vpc: vpcOf(connections, domain),
-        ingress: [{ peer: domain as unknown as ec2.IConnectable, port: DOMAIN_PORT, description: ingressDescription(scriptPath) }],
+        ingress: [{ peer: domain as unknown as ec2.IConnectable, port: ec2.Port.tcp(DOMAIN_PORT), description: ingressDescription(scriptPath) }],
       } : {},
     };
   },

@@ -48,12 +48,22 @@ export interface StackAnalysis {
  */
 export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHash: IConstruct[]): StackAnalysis {
   const scriptByResource = new Map(scripts.map((s) => [s.resource, s]));
-  const logicalIdOf = (el: CfnElement): string => stack.resolve(el.logicalId);
+  const logicalIds = new Map<CfnElement, string>();
+  const logicalIdOf = (el: CfnElement): string => {
+    let id = logicalIds.get(el);
+    if (id === undefined) {
+      id = stack.resolve(el.logicalId) as string;
+      logicalIds.set(el, id);
+    }
+    return id;
+  };
   const excluded = new Set(excludeFromHash.flatMap((scope) => scope.node.findAll()));
 
   const elements = stack.node.findAll()
     .filter((c): c is CfnElement => CfnElement.isCfnElement(c) && c.stack === stack);
 
+  // Each element is resolved once: its JSON serves the stack hash and the script hashes alike.
+  const rendered = new Map<CfnElement, string>();
   const fragments: Array<[string, string]> = [];
   const edges = new Map<string, Set<string>>();
   const candidates = new Set<string>();
@@ -62,10 +72,12 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
   for (const el of elements) {
     if (el instanceof CfnResource && scriptByResource.has(el)) { continue; }
     const fragment = stack.resolve((el as any)._toCloudFormation());
+    const json = JSON.stringify(fragment);
+    rendered.set(el, json);
     const id = logicalIdOf(el);
     const isMetadata = el instanceof CfnResource && el.cfnResourceType === 'AWS::CDK::Metadata';
     if (!isMetadata && !excluded.has(el)) {
-      fragments.push([id, JSON.stringify(fragment)]);
+      fragments.push([id, json]);
     }
     if (el instanceof CfnResource) {
       const body = fragment?.Resources?.[id] ?? {};
@@ -79,7 +91,7 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
   const known = new Set([...bodies.keys(), ...scriptIds.values()]);
   for (const [id, body] of bodies) { edges.set(id, new Set()); collectReferences(body, known, edges.get(id)!); }
 
-  const explicit = new Map<string, Set<string>>();
+  const plans: ScriptPlanInput[] = [];
   for (const script of scripts) {
     const id = scriptIds.get(script.resource)!;
     const ordered = new Set<string>([
@@ -88,7 +100,6 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
         .filter((dep): dep is CfnResource => dep instanceof CfnResource && dep.stack === stack).map(logicalIdOf),
     ]);
     ordered.delete(id);
-    explicit.set(id, ordered);
     const out = new Set<string>(ordered);
     const properties = stack.resolve(script.properties());
     collectReferences(properties, known, out);
@@ -96,32 +107,21 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
     fragments.push([id, JSON.stringify(properties)]);
     out.delete(id);
     edges.set(id, out);
+    plans.push({ id, explicit: ordered });
   }
 
   const errors = new Map<string, string>();
   const dependsOn = new Map<string, string[]>();
-  for (const script of scripts) {
-    const id = scriptIds.get(script.resource)!;
-    const cycle = findCycle(id, edges);
-    if (cycle) {
-      errors.set(id, `${script.kind} ${script.scope.node.path}: its resources depend on each other in a cycle (${cycle.join(' -> ')}). `
+  const planned = planDependsOn(edges, candidates, plans);
+  scripts.forEach((script, i) => {
+    const id = plans[i].id;
+    const plan = planned.get(id)!;
+    if (plan.cycle) {
+      errors.set(id, `${script.kind} ${script.scope.node.path}: its resources depend on each other in a cycle (${plan.cycle.join(' -> ')}). `
         + 'Remove one of these dependencies: a resource ordered before the script, or used by it, cannot also use its result or be ordered after it.');
-      dependsOn.set(id, []);
-      continue;
     }
-    const reachesScript = reverseReach(id, edges);
-    const after = [...candidates].filter((c) => !reachesScript.has(c));
-    const afterSet = new Set(after);
-    const hasPredecessorInSet = new Set<string>();
-    for (const c of after) {
-      for (const target of edges.get(c) ?? []) { if (afterSet.has(target)) { hasPredecessorInSet.add(target); } }
-    }
-    const implied = forwardReach(edges.get(id) ?? new Set(), edges);
-    const sources = after.filter((c) => !hasPredecessorInSet.has(c) && !implied.has(c));
-    const list = [...new Set([...sources, ...explicit.get(id)!])].sort();
-    dependsOn.set(id, list);
-    for (const target of sources) { edges.get(id)!.add(target); }
-  }
+    dependsOn.set(id, plan.dependsOn);
+  });
 
   fragments.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const stackHash = sha256(JSON.stringify(fragments));
@@ -136,11 +136,84 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
       if (!script) { throw new Error(`${resource.node.path} is not a deployment script of ${stack.node.path}`); }
       const own = script.scope.node.findAll()
         .filter((c): c is CfnElement => CfnElement.isCfnElement(c) && c !== resource && c.stack === stack)
-        .map((el) => JSON.stringify(stack.resolve((el as any)._toCloudFormation())))
+        .map((el) => rendered.get(el) ?? JSON.stringify(stack.resolve((el as any)._toCloudFormation())))
         .sort();
       return sha256(JSON.stringify(own));
     },
   };
+}
+
+/** A script as `planDependsOn` sees it: its logical id and the ids it is explicitly ordered after. */
+export interface ScriptPlanInput {
+  readonly id: string;
+  readonly explicit: Set<string>;
+}
+
+/** What `planDependsOn` decides for one script. */
+export interface ScriptPlan {
+  /** The script's `DependsOn`, sorted: empty when there is a cycle. */
+  readonly dependsOn: string[];
+  /** A cycle through the script (its first and last element are the script), if there is one. */
+  readonly cycle?: string[];
+}
+
+/**
+ * Decides each script's `DependsOn`, scripts taken in the given order. A script depends on every candidate that
+ * does not reach it (directly or through others); only the sources of that set are listed, without those the
+ * script already reaches through its own references, and with the ids it is explicitly ordered after. The edges
+ * from a script to its sources are added to `edges` before the next script is taken, which keeps the graph acyclic.
+ *
+ * `edges` holds every node's references (candidates, scripts and others alike); `candidates` are the resources a
+ * script may depend on. Only the scripts' own edges change, so the candidates' predecessors are counted once, and
+ * each script only corrects that count for the few candidates that reach it: large stacks stay linear per script in
+ * what the script reaches, not in the size of the stack.
+ */
+export function planDependsOn(edges: Map<string, Set<string>>, candidates: Set<string>, scripts: ScriptPlanInput[]): Map<string, ScriptPlan> {
+  const reverse = new Map<string, string[]>();
+  const addReverse = (from: string, to: string) => {
+    const list = reverse.get(to);
+    if (list) { list.push(from); } else { reverse.set(to, [from]); }
+  };
+  for (const [from, tos] of edges) { for (const to of tos) { addReverse(from, to); } }
+
+  // How many candidates refer to each candidate. Candidates' edges never change below.
+  const predecessors = new Map<string, number>();
+  for (const c of candidates) {
+    for (const target of edges.get(c) ?? []) {
+      if (candidates.has(target)) { predecessors.set(target, (predecessors.get(target) ?? 0) + 1); }
+    }
+  }
+  const roots = [...candidates].filter((c) => !predecessors.has(c));
+
+  const plans = new Map<string, ScriptPlan>();
+  for (const { id, explicit } of scripts) {
+    const own = edges.get(id) ?? new Set<string>();
+    const reachesScript = forwardReach([id], reverse);
+    if ([...own].some((next) => reachesScript.has(next))) {
+      plans.set(id, { dependsOn: [], cycle: findCycle(id, edges) });
+      continue;
+    }
+    // Candidates that reach the script are not in its set: they no longer count as predecessors.
+    const lost = new Map<string, number>();
+    for (const r of reachesScript) {
+      if (!candidates.has(r)) { continue; }
+      for (const target of edges.get(r) ?? []) {
+        if (candidates.has(target)) { lost.set(target, (lost.get(target) ?? 0) + 1); }
+      }
+    }
+    const implied = forwardReach(own, edges);
+    const sources = new Set<string>();
+    const consider = (c: string) => { if (!reachesScript.has(c) && !implied.has(c)) { sources.add(c); } };
+    roots.forEach(consider);
+    for (const [target, count] of lost) { if (predecessors.get(target) === count) { consider(target); } }
+    plans.set(id, { dependsOn: [...new Set([...sources, ...explicit])].sort() });
+    for (const target of sources) {
+      own.add(target);
+      addReverse(id, target);
+    }
+    edges.set(id, own);
+  }
+  return plans;
 }
 
 /**
@@ -181,14 +254,6 @@ function forwardReach(start: Iterable<string>, edges: Map<string, Iterable<strin
     for (const next of edges.get(id) ?? []) { stack.push(next); }
   }
   return seen;
-}
-
-function reverseReach(target: string, edges: Map<string, Set<string>>): Set<string> {
-  const reverse = new Map<string, string[]>();
-  for (const [from, tos] of edges) {
-    for (const to of tos) { (reverse.get(to) ?? reverse.set(to, []).get(to)!).push(from); }
-  }
-  return forwardReach([target], reverse);
 }
 
 /** A path from `start` back to itself, if there is one. */

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Size } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -271,12 +271,42 @@ describe('the per-stack provider', () => {
       Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/cdk-deployment-script/Stack/*']] },
     }]));
-    const invoked = statements.filter((s: any) => s.Action === 'lambda:InvokeFunction').flatMap((s: any) => s.Resource);
-    expect(invoked.map((r: any) => JSON.stringify(r)).join(' ')).toMatch(/OneFunction.*TwoFunction/);
+    // Each script's function, by its own ARN: not its versions or aliases (the runtime invokes a function by name).
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Runtime: 'nodejs24.x' } }))
+      .filter((id) => !id.startsWith('DeploymentScriptProvider'));
+    expect(statements.filter((s: any) => s.Action === 'lambda:InvokeFunction')).toEqual([{
+      Action: 'lambda:InvokeFunction',
+      Effect: 'Allow',
+      Resource: functions.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+    }]);
+    expect(functions.join(' ')).toMatch(/^One\S+ Two\S+$/);
     expect(statements.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual([
-      '"cloudformation:DescribeStacks"', '"lambda:InvokeFunction"', '"lambda:InvokeFunction"', '["ssm:GetParameter","ssm:PutParameter","ssm:DeleteParameter"]',
+      '"cloudformation:DescribeStacks"', '"lambda:InvokeFunction"', '["ssm:GetParameter","ssm:PutParameter","ssm:DeleteParameter"]',
     ].sort());
     expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+
+  test.each([false, true])('many scripts: every function named once, in statements IAM can split (minimizePolicies: %s)', (minimize) => {
+    const app = new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': minimize } });
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const count = 160;
+    const code = lambda.Code.fromInline('exports.handler = async () => ({});');
+    for (let i = 0; i < count; i++) {
+      new DeploymentScript(stack, `Script${i}`, { trigger: ScriptTrigger.AFTER_DEPLOY, code, handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });
+    }
+    const template = Template.fromStack(stack).toJSON();
+    const runtimeRole = Object.keys(template.Resources).find((id) => id.startsWith('DeploymentScriptProviderRuntimeServiceRole') && template.Resources[id].Type === 'AWS::IAM::Role')!;
+    const documents = Object.values<any>(template.Resources)
+      .filter((r) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type) && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: runtimeRole }]))
+      .map((r) => r.Properties.PolicyDocument);
+    // Past one policy's size the role's statements overflow into managed policies, as aws-cdk-lib splits them.
+    expect(documents.length).toBeGreaterThan(1);
+    const invoked = documents.flatMap((d) => d.Statement).filter((s: any) => s.Action === 'lambda:InvokeFunction').flatMap((s: any) => s.Resource);
+    const named = invoked.map((r: any) => r['Fn::GetAtt'][0]).sort();
+    const functions = Object.keys(template.Resources).filter((id) => /^Script\d+Function[0-9A-F]{8}$/.test(id)).sort();
+    expect(functions).toHaveLength(count);
+    expect(named).toEqual(functions);
+    for (const document of documents) { expect(JSON.stringify(document).length).toBeLessThan(6144); }
   });
 
   test('stacks get a provider each', () => {

@@ -87,7 +87,8 @@ export function suppressProviderFindings(runtimeFunction: lambda.Function, provi
         appliesTo: [BASIC_EXECUTION_ROLE],
       }]);
     }
-    const frameworkPolicy = defaultPolicyOf(framework.role);
+    // The framework's statements: in its role's inline policy (lib/private/provider.ts), else its default policy.
+    const frameworkPolicy = defaultPolicyOf(framework.role) ?? frameworkRole;
     if (frameworkPolicy) {
       addNagSuppressions(frameworkPolicy, [{
         id: 'AwsSolutions-IAM5',
@@ -96,18 +97,6 @@ export function suppressProviderFindings(runtimeFunction: lambda.Function, provi
       }]);
     }
   }
-}
-
-/** The runtime may invoke a script's function: call when a script registers with the provider. */
-export function suppressInvokeFindings(runtimeFunction: lambda.Function, scriptFunction: lambda.IFunction): void {
-  const runtimePolicy = defaultPolicyOf(runtimeFunction.role);
-  if (!runtimePolicy) { return; }
-  const stack = Stack.of(runtimeFunction);
-  addNagSuppressions(runtimePolicy, [{
-    id: 'AwsSolutions-IAM5',
-    reason: "The runtime invokes this stack's scripts, each named exactly; the wildcard is any version or alias of one (aws-cdk-lib's grantInvoke).",
-    appliesTo: [`Resource::${flatten(stack.resolve(scriptFunction.functionArn))}:*`],
-  }]);
 }
 
 /**

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { suppressInvokeFindings, suppressProviderFindings } from './nag';
+import { suppressProviderFindings } from './nag';
 import { RESULT_PARAMETER_PREFIX, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
@@ -17,6 +17,9 @@ const RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'runtime');
  * provider's functions and every script's service token.
  */
 export const PROVIDER_ID = 'DeploymentScriptProvider';
+
+/** How many script functions one statement of the runtime's policy names. */
+const FUNCTIONS_PER_INVOKE_STATEMENT = 10;
 
 /**
  * The one custom resource provider of a stack, shared by all its deployment scripts: aws-cdk-lib's
@@ -40,6 +43,8 @@ export class DeploymentScriptProvider extends Construct {
   public readonly serviceToken: string;
   public readonly runtimeFunction: lambda.Function;
   private readonly registry: ScriptRegistry;
+  private invokeStatement?: iam.PolicyStatement;
+  private invokeStatementSize = 0;
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
@@ -70,7 +75,12 @@ export class DeploymentScriptProvider extends Construct {
       resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` })],
     }));
 
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction });
+    // The framework's few, fixed statements (invoke the runtime) live in its role: no separate policy resource.
+    const frameworkRole = new InlinePolicyRole(this, 'FrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction, frameworkOnEventRole: frameworkRole });
     suppressProviderFindings(this.runtimeFunction, provider);
     this.serviceToken = provider.serviceToken;
 
@@ -80,13 +90,43 @@ export class DeploymentScriptProvider extends Construct {
   /** Registers a script: the runtime may invoke its function, and the stack's analysis takes it into account. */
   public register(script: ScriptEntry, scriptFunction: lambda.IFunction): void {
     this.registry.register(script);
-    scriptFunction.grantInvoke(this.runtimeFunction);
-    suppressInvokeFindings(this.runtimeFunction, scriptFunction);
+    // The runtime invokes a script's function by its name, never a version or alias: the function's own ARN is all
+    // it may invoke (aws-cdk-lib's grantInvoke would add `<arn>:*` too). The ARNs share statements, a few to each,
+    // so that a stack with many scripts has a short policy, still small enough to split into IAM's size limits.
+    if (!this.invokeStatement || this.invokeStatementSize === FUNCTIONS_PER_INVOKE_STATEMENT) {
+      this.invokeStatement = new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'] });
+      this.runtimeFunction.addToRolePolicy(this.invokeStatement);
+      this.invokeStatementSize = 0;
+    }
+    this.invokeStatement.addResources(scriptFunction.functionArn);
+    this.invokeStatementSize++;
   }
 
   /** The analysis of the stack's finished template (shared with its container tasks: lib/private/registry.ts). */
   public analyze(): StackAnalysis {
     return this.registry.analyze();
+  }
+}
+
+/**
+ * A role whose statements live in its own inline policy instead of a separate `AWS::IAM::Policy`: one resource
+ * less, and a function using it depends on the role alone. Only for a role with a few fixed statements: an inline
+ * policy is not split when it grows past IAM's size limit, as a role's default policy is.
+ */
+class InlinePolicyRole extends iam.Role {
+  private readonly document: iam.PolicyDocument;
+
+  constructor(scope: Construct, id: string, props: iam.RoleProps) {
+    const document = new iam.PolicyDocument();
+    super(scope, id, { ...props, inlinePolicies: { Permissions: document } });
+    this.document = document;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    // An app that customizes its roles (iam.Role.customizeRoles) gets the policy reported as for any role.
+    if ((this as any)._precreatedRole) { return super.addToPrincipalPolicy(statement); }
+    this.document.addStatements(statement);
+    return { statementAdded: true, policyDependable: this };
   }
 }
 

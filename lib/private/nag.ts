@@ -48,20 +48,17 @@ export function addNagSuppressions(resource: CfnResource, suppressions: NagSuppr
  */
 export function suppressProviderFindings(runtimeFunction: lambda.Function, provider: IConstruct): void {
   const stack = Stack.of(runtimeFunction);
+  // The provider's roles hold their statements inline (lib/private/provider.ts): the findings are the roles'.
   const runtimeRole = cfnOf(runtimeFunction.role);
   if (runtimeRole) {
+    // The same ARNs as the provider's statements.
+    const stackArn = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` });
+    const resultsArn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` });
     addNagSuppressions(runtimeRole, [{
       id: 'AwsSolutions-IAM4',
       reason: "The runtime's role writes the runtime's logs with AWSLambdaBasicExecutionRole, as every aws-cdk-lib function does.",
       appliesTo: [BASIC_EXECUTION_ROLE],
-    }]);
-  }
-  const runtimePolicy = defaultPolicyOf(runtimeFunction.role);
-  if (runtimePolicy) {
-    // The same ARNs as the provider's statements (lib/private/provider.ts).
-    const stackArn = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` });
-    const resultsArn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` });
-    addNagSuppressions(runtimePolicy, [{
+    }, {
       id: 'AwsSolutions-IAM5',
       reason: "cloudformation:DescribeStacks on this stack only: the wildcard stands for the stack id's unique suffix, unknown until the stack exists.",
       appliesTo: [`Resource::${flatten(stack.resolve(stackArn))}`],
@@ -85,12 +82,7 @@ export function suppressProviderFindings(runtimeFunction: lambda.Function, provi
         id: 'AwsSolutions-IAM4',
         reason: "The Provider framework's role writes the framework's logs with AWSLambdaBasicExecutionRole, as aws-cdk-lib sets it up.",
         appliesTo: [BASIC_EXECUTION_ROLE],
-      }]);
-    }
-    // The framework's statements: in its role's inline policy (lib/private/provider.ts), else its default policy.
-    const frameworkPolicy = defaultPolicyOf(framework.role) ?? frameworkRole;
-    if (frameworkPolicy) {
-      addNagSuppressions(frameworkPolicy, [{
+      }, {
         id: 'AwsSolutions-IAM5',
         reason: "The Provider framework invokes this library's runtime function, named exactly; the wildcard is any version or alias of it (aws-cdk-lib's grantInvoke).",
         appliesTo: [`Resource::${flatten(stack.resolve(runtimeFunction.functionArn))}:*`],

@@ -22,6 +22,13 @@ export const PROVIDER_ID = 'DeploymentScriptProvider';
 const FUNCTIONS_PER_INVOKE_STATEMENT = 10;
 
 /**
+ * How many of those statements the runtime's role holds inline: 60 functions. IAM allows a role 10,240 characters
+ * of inline policies; a function's ARN is at most about 125 characters (64 of them its name), so 60 ARNs and the
+ * runtime's other statements stay under 8,500.
+ */
+const INLINE_INVOKE_STATEMENTS = 6;
+
+/**
  * The one custom resource provider of a stack, shared by all its deployment scripts: aws-cdk-lib's
  * Provider framework in front of this library's runtime function, which decides whether a request runs the
  * script, invokes it and reports.
@@ -43,8 +50,10 @@ export class DeploymentScriptProvider extends Construct {
   public readonly serviceToken: string;
   public readonly runtimeFunction: lambda.Function;
   private readonly registry: ScriptRegistry;
+  private readonly runtimeRole: InlinePolicyRole;
   private invokeStatement?: iam.PolicyStatement;
   private invokeStatementSize = 0;
+  private invokeStatements = 0;
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
@@ -52,6 +61,12 @@ export class DeploymentScriptProvider extends Construct {
     this.registry = ScriptRegistry.of(stack);
     this.registry.excludeFromHash(this);
 
+    // The provider's roles hold their statements in the role itself, as aws-cdk-lib's CustomResourceProvider does:
+    // no separate policy resource, and each function depends on its role alone.
+    this.runtimeRole = new InlinePolicyRole(this, 'RuntimeRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
     this.runtimeFunction = new lambda.Function(this, 'Runtime', {
       description: 'cdk-deployment-script: runs the deployment scripts of this stack',
       code: lambda.Code.fromAsset(RUNTIME_ASSET),
@@ -60,22 +75,22 @@ export class DeploymentScriptProvider extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(RUNTIME_TIMEOUT_SECONDS),
+      role: this.runtimeRole,
     });
     // The runtime reads the stack's status to tell a deployment from its rollback, and a stack deletion
     // from the removal of one script.
-    this.runtimeFunction.addToRolePolicy(new iam.PolicyStatement({
+    this.runtimeRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
       resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
     }));
 
     // The runtime keeps each script's result in a parameter, so that an update that does not run the script
     // (the rollback of a failed update, RunPolicy.ONCE) can answer with the attributes CloudFormation holds.
-    this.runtimeFunction.addToRolePolicy(new iam.PolicyStatement({
+    this.runtimeRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` })],
     }));
 
-    // The framework's few, fixed statements (invoke the runtime) live in its role: no separate policy resource.
     const frameworkRole = new InlinePolicyRole(this, 'FrameworkRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
@@ -93,9 +108,17 @@ export class DeploymentScriptProvider extends Construct {
     // The runtime invokes a script's function by its name, never a version or alias: the function's own ARN is all
     // it may invoke (aws-cdk-lib's grantInvoke would add `<arn>:*` too). The ARNs share statements, a few to each,
     // so that a stack with many scripts has a short policy, still small enough to split into IAM's size limits.
+    // The first statements stay in the role's inline policy; past them, a stack with many scripts would outgrow
+    // IAM's limit on a role's inline policies, so the rest go to the role's default policy, which aws-cdk-lib splits
+    // into managed policies as it grows.
     if (!this.invokeStatement || this.invokeStatementSize === FUNCTIONS_PER_INVOKE_STATEMENT) {
       this.invokeStatement = new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'] });
-      this.runtimeFunction.addToRolePolicy(this.invokeStatement);
+      if (this.invokeStatements < INLINE_INVOKE_STATEMENTS) {
+        this.runtimeRole.addToPrincipalPolicy(this.invokeStatement);
+      } else {
+        this.runtimeRole.addToDefaultPolicy(this.invokeStatement);
+      }
+      this.invokeStatements++;
       this.invokeStatementSize = 0;
     }
     this.invokeStatement.addResources(scriptFunction.functionArn);
@@ -110,8 +133,8 @@ export class DeploymentScriptProvider extends Construct {
 
 /**
  * A role whose statements live in its own inline policy instead of a separate `AWS::IAM::Policy`: one resource
- * less, and a function using it depends on the role alone. Only for a role with a few fixed statements: an inline
- * policy is not split when it grows past IAM's size limit, as a role's default policy is.
+ * less, and a function using it depends on the role alone. An inline policy is not split when it grows past IAM's
+ * size limit: statements without a bound go to `addToDefaultPolicy`.
  */
 class InlinePolicyRole extends iam.Role {
   private readonly document: iam.PolicyDocument;
@@ -127,6 +150,11 @@ class InlinePolicyRole extends iam.Role {
     if ((this as any)._precreatedRole) { return super.addToPrincipalPolicy(statement); }
     this.document.addStatements(statement);
     return { statementAdded: true, policyDependable: this };
+  }
+
+  /** Adds to the role's default policy, which aws-cdk-lib splits into managed policies past IAM's size limits. */
+  public addToDefaultPolicy(statement: iam.PolicyStatement): void {
+    super.addToPrincipalPolicy(statement);
   }
 }
 

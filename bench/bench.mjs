@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,50,100').split(',').map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const work = mkdtempSync(join(tmpdir(), 'bench-'));
 
 // The same script for both: one file, given as prebuilt code, so both sides do exactly the same work.
@@ -49,7 +49,8 @@ function synthOnce(kind, n, run) {
   const out = join(dir, `cdk.out.${run}`);
   const cpuFile = join(dir, `cpu.${run}.json`);
   const start = process.hrtime.bigint();
-  execFileSync(process.execPath, [app], { env: { ...process.env, CDK_OUTDIR: out, BENCH_CPU_FILE: cpuFile }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Output is kept back (esbuild reports each bundle) and shown only when the synthesis fails.
+  execFileSync(process.execPath, [app], { env: { ...process.env, CDK_OUTDIR: out, BENCH_CPU_FILE: cpuFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const { user, system } = JSON.parse(readFileSync(cpuFile, 'utf8'));
   return { wall, cpu: (user + system) / 1000, out };
@@ -57,7 +58,8 @@ function synthOnce(kind, n, run) {
 
 /**
  * Synthesizes every kind RUNS times, taking turns (ours, theirs, ours …) so that a slow patch of the machine
- * weighs on both sides alike, and reports medians.
+ * weighs on both sides alike, and reports medians. The ratios are medians of the ratios of runs taken side by
+ * side: a machine whose speed drifts during the benchmark shifts both runs of a pair, not the ratio.
  */
 function synthAll(kinds, n) {
   const samples = Object.fromEntries(kinds.map((k) => [k, []]));
@@ -70,6 +72,7 @@ function synthAll(kinds, n) {
     const templateText = readFileSync(join(out, 'Bench.template.json'), 'utf8');
     const template = JSON.parse(templateText);
     return [kind, {
+      runs,
       ms: median(runs.map((r) => r.wall)),
       cpu: median(runs.map((r) => r.cpu)),
       resources: Object.keys(template.Resources).length,
@@ -111,7 +114,8 @@ for (const n of SIZES) {
   const ours = results[`script-${n}`];
   const theirs = results[`trigger-${n}`];
   const entry = results[`entry-${n}`];
-  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${(ours.ms / theirs.ms).toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${(ours.cpu / theirs.cpu).toFixed(2)} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
+  const ratio = (key) => median(ours.runs.map((run, i) => run[key] / theirs.runs[i][key]));
+  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${ratio('wall').toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${ratio('cpu').toFixed(2)} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
 }
 
 const runtimeAsset = join(root, 'assets', 'runtime');
@@ -131,7 +135,7 @@ const summary = [
 ];
 
 const text = [
-  `Synth time is the median of ${RUNS} runs of a whole \`node app.js\` process (wall clock, and the process's CPU time), the kinds taking turns, on ${process.platform}/${process.arch}, node ${process.version}.`,
+  `Synth time is the median of ${RUNS} runs of a whole \`node app.js\` process (wall clock, and the process's CPU time), the kinds taking turns, on ${process.platform}/${process.arch}, node ${process.version}; a ratio is the median of the ratios of the runs taken side by side.`,
   'Both sides deploy the same prebuilt script (`Code.fromAsset`); the entry column bundles it with esbuild through NodejsFunction.',
   '',
   ...rows,

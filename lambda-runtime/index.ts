@@ -1,6 +1,3 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import {
   ACCESS_DENIED_RETRY_SECONDS,
@@ -10,11 +7,11 @@ import {
   PROP_PARAMETERS,
   PROP_TIMEOUT_SECONDS,
 } from './consts';
-import { encodeClientContext, invokeScript, retryDelayMs } from './invoke';
-import { decideRequest, describeError } from './request';
+import { encodeClientContext, invokeScript, LambdaClient, retryDelayMs } from './invoke';
+import { CloudFormationClient, decideRequest, describeError } from './request';
 import { buildFailureReason, ReportableError, reportableError } from './reason';
 import { resultToData } from './result';
-import { type Data, deleteStoredResult, readStoredResult, resultParameterName, storeResult } from './stored-result';
+import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from './stored-result';
 
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;

@@ -1,6 +1,10 @@
-import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { ACCESS_DENIED_RETRY_SECONDS, CLIENT_CONTEXT_KEY } from './consts';
 import { reportableError } from './reason';
+
+// The handler creates its clients from the modules that send their commands: one require of each AWS SDK package in
+// the bundle.
+export { LambdaClient };
 
 /** Lambda rejects a client context longer than this (base64). */
 export const MAX_CLIENT_CONTEXT_BYTES = 3583;

@@ -3,6 +3,10 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { PROP_RUN_POLICY, PROP_TRIGGER } from './consts';
 import { decide, describeDecision, type Decision, type LifecycleInput } from './lifecycle';
 
+// The handler creates its clients from the modules that send their commands: one require of each AWS SDK package in
+// the bundle.
+export { CloudFormationClient };
+
 /**
  * What both runtimes (Lambda scripts and container tasks) do first with a request: read the stack's status, which
  * tells a deployment from its rollback and a stack deletion from the removal of one script, and decide from it.

@@ -18,8 +18,12 @@
  * Runtimes before records stored the `Data` object alone: it is still read (as version 0, without parameters).
  * Parameters cannot hold secrets (the construct rejects them at synth), so recording them adds none here.
  */
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { RESULT_PARAMETER_PREFIX } from './consts';
+
+// The handler creates its clients from the modules that send their commands: one require of each AWS SDK package in
+// the bundle.
+export { SSMClient };
 
 export type Data = Record<string, string>;
 

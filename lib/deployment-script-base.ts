@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { CfnResource, CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -8,7 +8,7 @@ import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
 import { suppressConnectFindings } from './private/nag';
 import { validateEnvironmentKey } from './private/environment';
 import { findSecretReference, secretReferenceError } from './private/parameters';
-import { ScriptRegistry } from './private/registry';
+import { AnalysisValue, ScriptRegistry } from './private/registry';
 import { isAnyDeploymentScript, markDeploymentScript, ScriptCompute, ScriptResourceSpec } from './private/script-support';
 import { RunPolicy } from './run-policy';
 import { ScriptTrigger } from './script-trigger';
@@ -293,7 +293,10 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       properties: runToken === undefined ? properties : { ...properties, [PROP_RUN_TOKEN]: runToken },
     });
     const cfn = this.customResource.node.defaultChild as CfnResource;
-    cfn.addOverride('DependsOn', Lazy.list({ produce: () => registry.analyze().dependsOn(cfn) }, { omitEmpty: true }));
+    cfn.addOverride('DependsOn', new AnalysisValue(registry, (analysis) => {
+      const dependsOn = analysis.dependsOn(cfn);
+      return dependsOn.length > 0 ? dependsOn : undefined;
+    }, undefined));
     spec.register({
       kind: compute.kind,
       resource: cfn,
@@ -427,8 +430,8 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     if (this.trigger !== ScriptTrigger.AFTER_DEPLOY) { return undefined; }
     const cfn = () => this.resource.node.defaultChild as CfnResource;
     switch (this.runPolicy) {
-      case RunPolicy.ON_STACK_CHANGE: return Lazy.string({ produce: () => registry.analyze().stackHash });
-      case RunPolicy.ON_SCRIPT_CHANGE: return Lazy.string({ produce: () => registry.analyze().scriptHash(cfn()) });
+      case RunPolicy.ON_STACK_CHANGE: return AnalysisValue.string(registry, (analysis) => analysis.stackHash);
+      case RunPolicy.ON_SCRIPT_CHANGE: return AnalysisValue.string(registry, (analysis) => analysis.scriptHash(cfn()));
       case RunPolicy.EVERY_DEPLOYMENT: return randomUUID();
       case RunPolicy.ONCE: return undefined;
     }

@@ -186,3 +186,21 @@ describe('runBefore', () => {
     expect(() => app.synth()).toThrow(/DeploymentScript One\/T: its resources depend on each other in a cycle \(T -> Used[0-9A-F]{8} -> T\)/);
   });
 });
+
+test('a reference to another stack is not taken for a resource of the script\'s stack with the same logical id', () => {
+  // GIVEN two stacks, each with a bucket at the same path (so, the same logical id)
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const data = new Stack(app, 'Data', { env });
+  const shared = new s3.Bucket(data, 'Shared');
+  const stack = new Stack(app, 'App', { env });
+  const local = new s3.Bucket(stack, 'Shared');
+  // WHEN a resource of the script's stack uses the other stack's bucket
+  const reader = new sqs.Queue(stack, 'Reader', { queueName: shared.bucketName });
+  const s = script(stack, 'Script');
+
+  // THEN the script waits for both: the reader does not stand for the local bucket, which it does not use
+  const template = Template.fromStack(stack).toJSON();
+  expect(JSON.stringify(template.Resources[logicalId(stack, reader)].Properties)).toContain('Fn::ImportValue');
+  expect(template.Resources[logicalId(stack, s.resource)].DependsOn).toEqual(expect.arrayContaining([logicalId(stack, local), logicalId(stack, reader)]));
+});

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { IResolvable, IResolveContext, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { analyzeStack, ScriptEntry, StackAnalysis } from './stack-analysis';
 
@@ -56,5 +56,34 @@ export class ScriptRegistry {
       .filter((script) => script.kind === kind)
       .map((script) => analysis.errorOf(script.resource))
       .filter((error): error is string => error !== undefined);
+  }
+}
+
+/**
+ * A value drawn from the stack's analysis (a script's `DependsOn`, its run token). aws-cdk-lib's prepare pass
+ * resolves every resource once only to find the references between stacks, which these values never hold: there
+ * it gets `placeholder`, and the analysis waits until the stack is final (its validation, or its synthesis), when
+ * cross-stack references have their values and aws-cdk-lib's own pass has already run.
+ */
+export class AnalysisValue implements IResolvable {
+  /** The value as a string token. */
+  public static string(registry: ScriptRegistry, produce: (analysis: StackAnalysis) => string): string {
+    return Token.asString(new AnalysisValue(registry, produce, ''));
+  }
+
+  public readonly creationStack: string[] = [];
+
+  constructor(
+    private readonly registry: ScriptRegistry,
+    private readonly produce: (analysis: StackAnalysis) => any,
+    private readonly placeholder: any,
+  ) {}
+
+  public resolve(context: IResolveContext): any {
+    return context.preparing ? this.placeholder : this.produce(this.registry.analyze());
+  }
+
+  public toString(): string {
+    return Token.asString(this);
   }
 }

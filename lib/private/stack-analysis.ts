@@ -37,8 +37,8 @@ export interface StackAnalysis {
 }
 
 /**
- * Analyses the stack's resolved template. Runs while the template is being resolved (from Lazy values) or
- * validated, when every resource exists and every reference is known.
+ * Analyses the stack's resolved template. Runs once the stack is final (its validation, or the resolution of a value
+ * drawn from the analysis: lib/private/registry.ts), when every resource exists and every reference is known.
  *
  * A script must run after every resource, yet a resource that uses the script's result (or is ordered before
  * it) must come after the script. So a script depends on every resource that does not depend on it,

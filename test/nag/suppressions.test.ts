@@ -4,7 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { addNagSuppressions, BASIC_EXECUTION_ROLE, flatten } from '../../lib/private/nag';
+import { DeploymentScript, ScriptTrigger } from '../../lib';
 
 function lambdaRole(stack: Stack): iam.Role {
   return new iam.Role(stack, 'Role', {
@@ -63,5 +65,22 @@ describe('the cdk_nag metadata the library writes', () => {
       { 'Fn::Select': [0, ['a']] },
     ];
     for (const value of values) { expect(flatten(value)).toBe(flattenCfnReference(value)); }
+  });
+
+  test('an environment-agnostic stack: cdk-nag finds nothing on the provider', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new DeploymentScript(stack, 'Script', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+    });
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    const findings = [
+      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('^AwsSolutions-')),
+      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('^AwsSolutions-')),
+    ].map((m) => `${m.id} ${String(m.entry.data).split(': ')[0]}`);
+    expect(findings.filter((f) => f.startsWith('/Stack/DeploymentScriptProvider/'))).toEqual([]);
   });
 });

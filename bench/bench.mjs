@@ -1,7 +1,7 @@
 // Measures what deployment scripts cost a stack, side by side with aws-cdk-lib triggers doing the same work.
 // Prints a Markdown table and writes it to bench/RESULTS.md. Run with `npm run bench`.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,30 @@ function synthOnce(kind, n, run) {
   return { wall, cpu: (user + system) / 1000, out };
 }
 
+/** valgrind, if this machine has it (Debian: `apt-get install valgrind`). */
+const VALGRIND = process.env.BENCH_INSTRUCTIONS === '0'
+  ? undefined
+  : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'valgrind')).find((file) => existsSync(file));
+
+/**
+ * The instructions one synthesis of `kind` executes, in millions, counted by valgrind's callgrind with Node.js on a
+ * single thread: unlike time, the count does not move with the machine's load, so it tells differences of a few
+ * percent apart. About fifty times slower than a plain run, so counted once.
+ */
+function instructions(kind, n) {
+  if (!VALGRIND) { return undefined; }
+  const dir = join(work, `${kind}-${n}`);
+  const result = spawnSync(VALGRIND, ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file',
+    process.execPath, '--single-threaded', join(dir, 'app.js')], {
+    env: { ...process.env, CDK_OUTDIR: join(dir, 'cdk.out.valgrind'), BENCH_CPU_FILE: join(dir, 'cpu.valgrind.json') },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const collected = /Collected : (\d+)/.exec(result.stderr ?? '');
+  if (result.status !== 0 || !collected) { throw new Error(`valgrind failed on ${kind} x${n}:\n${result.stderr}`); }
+  return Number(collected[1]) / 1e6;
+}
+
 /**
  * Synthesizes every kind RUNS times, taking turns (ours, theirs, ours …) so that a slow patch of the machine
  * weighs on both sides alike, and reports medians. The ratios are medians of the ratios of runs taken side by
@@ -90,7 +114,7 @@ const rows = [];
 const results = {};
 for (const n of SIZES) {
   for (const [kind, result] of Object.entries(synthAll(['script', 'trigger', 'entry'], n))) {
-    results[`${kind}-${n}`] = result;
+    results[`${kind}-${n}`] = { ...result, instructions: kind === 'entry' ? undefined : instructions(kind, n) };
   }
   process.stderr.write(`synthesized x${n}\n`);
 }
@@ -108,14 +132,17 @@ const emptyBytes = (() => {
   return Buffer.byteLength(readFileSync(join(dir, 'out', 'Bench.template.json')));
 })();
 
-rows.push('| scripts | synth ms: DeploymentScript (code) | triggers | ratio | CPU ms: ours / triggers | ratio | DeploymentScript (entry, esbuild) | resources: ours / triggers | template KB: ours / triggers | assets: ours / triggers |');
-rows.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+rows.push('| scripts | synth ms: DeploymentScript (code) | triggers | ratio | CPU ms: ours / triggers | ratio | instructions (millions): ours / triggers | ratio | DeploymentScript (entry, esbuild) | resources: ours / triggers | template KB: ours / triggers | assets: ours / triggers |');
+rows.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of SIZES) {
   const ours = results[`script-${n}`];
   const theirs = results[`trigger-${n}`];
   const entry = results[`entry-${n}`];
   const ratio = (key) => median(ours.runs.map((run, i) => run[key] / theirs.runs[i][key]));
-  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${ratio('wall').toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${ratio('cpu').toFixed(2)} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
+  const counted = ours.instructions === undefined
+    ? 'not counted (no valgrind) | '
+    : `${ours.instructions.toFixed(0)} / ${theirs.instructions.toFixed(0)} | ${(ours.instructions / theirs.instructions).toFixed(2)}`;
+  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${ratio('wall').toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${ratio('cpu').toFixed(2)} | ${counted} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
 }
 
 const runtimeAsset = join(root, 'assets', 'runtime');
@@ -137,6 +164,7 @@ const summary = [
 const text = [
   `Synth time is the median of ${RUNS} runs of a whole \`node app.js\` process (wall clock, and the process's CPU time), the kinds taking turns, on ${process.platform}/${process.arch}, node ${process.version}; a ratio is the median of the ratios of the runs taken side by side.`,
   'Both sides deploy the same prebuilt script (`Code.fromAsset`); the entry column bundles it with esbuild through NodejsFunction.',
+  'Instructions are those one synthesis executes, counted by valgrind (callgrind, Node.js on a single thread): the same from one run to the next, where time moves with the machine\'s load by several percent.',
   '',
   ...rows,
   ...summary,

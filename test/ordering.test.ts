@@ -81,6 +81,27 @@ describe('after everything', () => {
     assertAcyclic(template);
   });
 
+  test('the provider is deployed before its scripts without being listed; a cycle through the function it invokes is still found', () => {
+    const { stack } = newStack();
+    const s = script(stack, 'S');
+    const template = Template.fromStack(stack);
+    const id = logicalId(stack, s.resource);
+    const provider = Object.keys(template.toJSON().Resources).filter((r) => r.startsWith('DeploymentScriptProvider'));
+    expect(provider).toHaveLength(4);
+    expect((template.toJSON().Resources[id].DependsOn ?? []).filter((d: string) => provider.includes(d))).toEqual([]);
+    const reached = transitiveDependencies(template, id);
+    expect(provider.filter((r) => !reached.has(r))).toEqual([]);
+    assertAcyclic(template);
+
+    // The provider invokes the script's function; the function's environment uses a queue that waits for the script.
+    const other = newStack();
+    const queue = new sqs.Queue(other.stack, 'Queue');
+    const t = script(other.stack, 'T');
+    t.addEnvironment('QUEUE_URL', queue.queueUrl);
+    t.runBefore(queue);
+    expect(() => other.app.synth()).toThrow(/DeploymentScript Stack\/T: its resources depend on each other in a cycle \(T -> TFunction[0-9A-F]{8} -> Queue[0-9A-F]{8} -> T\)/);
+  });
+
   test('scripts do not depend on each other unless ordered', () => {
     const { stack } = newStack();
     script(stack, 'A');

@@ -2,12 +2,13 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/consts';
 import { DeploymentScript, ScriptTrigger } from '../lib';
-import { assertAcyclic, directDependencies, ECHO_SCRIPT, newStack, transitiveDependencies } from './support/template';
+import { assertAcyclic, directDependencies, ECHO_SCRIPT, newStack, PYTHON_SCRIPT_DIR, transitiveDependencies } from './support/template';
 
 const script = (scope: Construct, id: string, trigger = ScriptTrigger.AFTER_DEPLOY) =>
   new DeploymentScript(scope, id, { trigger, entry: ECHO_SCRIPT });
@@ -100,6 +101,18 @@ describe('after everything', () => {
     t.addEnvironment('QUEUE_URL', queue.queueUrl);
     t.runBefore(queue);
     expect(() => other.app.synth()).toThrow(/DeploymentScript Stack\/T: its resources depend on each other in a cycle \(T -> TFunction[0-9A-F]{8} -> Queue[0-9A-F]{8} -> T\)/);
+  });
+
+  test('with many scripts, a script lists none of the others\' resources: the provider, which invokes them all, implies them', () => {
+    const { stack } = newStack();
+    const scripts = Array.from({ length: 12 }, (_, i) => new DeploymentScript(stack, `S${i}`, {
+      trigger: ScriptTrigger.AFTER_DEPLOY, code: lambda.Code.fromAsset(PYTHON_SCRIPT_DIR), handler: 'script.handler', runtime: lambda.Runtime.PYTHON_3_13,
+    }));
+    new s3.Bucket(stack, 'Bucket');
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    for (const s of scripts) {
+      expect(resources[logicalId(stack, s.resource)].DependsOn).toEqual([expect.stringMatching(/^Bucket/)]);
+    }
   });
 
   test('scripts do not depend on each other unless ordered', () => {

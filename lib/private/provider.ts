@@ -59,7 +59,7 @@ export class DeploymentScriptProvider extends Construct {
     super(scope, id);
     const stack = scope;
     this.registry = ScriptRegistry.of(stack);
-    this.registry.addProvider(SCRIPT_KIND, this);
+    this.registry.excludeFromHash(this);
 
     // The provider's roles hold their statements in the role itself, as aws-cdk-lib's CustomResourceProvider does:
     // no separate policy resource, and each function depends on its role alone.

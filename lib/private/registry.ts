@@ -1,6 +1,6 @@
 import { IResolvable, IResolveContext, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { analyzeStack, ProviderEntry, ScriptEntry, StackAnalysis } from './stack-analysis';
+import { analyzeStack, ScriptEntry, StackAnalysis } from './stack-analysis';
 
 const REGISTRIES = new WeakMap<Stack, ScriptRegistry>();
 
@@ -23,7 +23,7 @@ export class ScriptRegistry {
   }
 
   private readonly scripts: ScriptEntry[] = [];
-  private readonly providers: ProviderEntry[] = [];
+  private readonly excluded: IConstruct[] = [];
   private analysis?: StackAnalysis;
 
   private constructor(private readonly stack: Stack) {}
@@ -33,12 +33,9 @@ export class ScriptRegistry {
     this.scripts.push(script);
   }
 
-  /**
-   * Adds the provider of one kind of script: it is left out of the stack hash (upgrading the library re-runs
-   * nothing), and scripts of other kinds run after it.
-   */
-  public addProvider(kind: string, scope: IConstruct): void {
-    this.providers.push({ kind, scope });
+  /** Leaves a construct of the library's own (a provider) out of the stack hash: upgrading the library re-runs nothing. */
+  public excludeFromHash(scope: IConstruct): void {
+    this.excluded.push(scope);
   }
 
   /**
@@ -47,7 +44,7 @@ export class ScriptRegistry {
    */
   public analyze(): StackAnalysis {
     if (!this.analysis) {
-      this.analysis = analyzeStack(this.stack, this.scripts, this.providers);
+      this.analysis = analyzeStack(this.stack, this.scripts, this.excluded);
     }
     return this.analysis;
   }

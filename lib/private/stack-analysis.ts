@@ -16,21 +16,13 @@ export interface ScriptEntry {
   readonly properties: () => { [key: string]: any };
 }
 
-/** The provider of one kind of deployment script (the constructs under `scope`). */
-export interface ProviderEntry {
-  /** The `kind` of the scripts it serves. */
-  readonly kind: string;
-  /** The provider's construct: everything under it is the provider's. */
-  readonly scope: IConstruct;
-}
-
 /**
  * What a stack's deployment scripts learn from the stack's finished template: which resources each must
  * depend on to run after everything else, and the hashes behind the re-run policies.
  */
 export interface StackAnalysis {
   /**
-   * Hash of the stack's template without CDK metadata, the providers' resources and the scripts'
+   * Hash of the stack's template without CDK metadata, the resources under `excludeFromHash` and the scripts'
    * run tokens (the scripts' other properties count).
    */
   readonly stackHash: string;
@@ -54,7 +46,7 @@ export interface StackAnalysis {
  * the scripts before it, which keeps the graph acyclic. Only the sources of that set are listed: the rest
  * follow through the sources' own dependencies, which keeps `DependsOn` short on large stacks.
  */
-export function analyzeStack(stack: Stack, scripts: ScriptEntry[], providers: ProviderEntry[]): StackAnalysis {
+export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHash: IConstruct[]): StackAnalysis {
   const scriptByResource = new Map(scripts.map((s) => [s.resource, s]));
   const logicalIds = new Map<CfnElement, string>();
   const logicalIdOf = (el: CfnElement): string => {
@@ -65,14 +57,7 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], providers: Pr
     }
     return id;
   };
-  // Providers are out of the hash. A provider that serves every script of the stack is left out altogether: it is
-  // deployed before its scripts (each script's service token refers to it), and what it refers to (the scripts'
-  // functions, task definitions) its scripts refer to themselves, so no script needs to depend on it and the graph
-  // keeps every cycle without it. Scripts of another kind run after it, like after any other resource.
-  const unhashed = new Set(providers.flatMap((provider) => provider.scope.node.findAll()));
-  const ignored = new Set(providers
-    .filter((provider) => scripts.every((script) => script.kind === provider.kind))
-    .flatMap((provider) => provider.scope.node.findAll()));
+  const excluded = new Set(excludeFromHash.flatMap((scope) => scope.node.findAll()));
 
   const elements = stack.node.findAll()
     .filter((c): c is CfnElement => CfnElement.isCfnElement(c) && c.stack === stack);
@@ -86,18 +71,19 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], providers: Pr
 
   for (const el of elements) {
     if (el instanceof CfnResource && scriptByResource.has(el)) { continue; }
-    // CDK's metadata is neither hashed nor depended on.
-    if (ignored.has(el) || (el instanceof CfnResource && el.cfnResourceType === 'AWS::CDK::Metadata')) { continue; }
     const fragment = stack.resolve((el as any)._toCloudFormation());
     const json = JSON.stringify(fragment);
     rendered.set(el, json);
     const id = logicalIdOf(el);
-    if (!unhashed.has(el)) { fragments.push([id, json]); }
+    const isMetadata = el instanceof CfnResource && el.cfnResourceType === 'AWS::CDK::Metadata';
+    if (!isMetadata && !excluded.has(el)) {
+      fragments.push([id, json]);
+    }
     if (el instanceof CfnResource) {
       const body = fragment?.Resources?.[id] ?? {};
       bodies.set(id, body);
       // A resource with a condition may not exist: CloudFormation rejects a DependsOn on it.
-      if (!el.cfnOptions.condition) { candidates.add(id); }
+      if (!isMetadata && !el.cfnOptions.condition) { candidates.add(id); }
     }
   }
   const scriptIds = new Map<CfnResource, string>();

@@ -62,7 +62,7 @@ export class DeploymentTaskProvider extends Construct {
     super(scope, id);
     const stack = scope;
     this.registry = ScriptRegistry.of(stack);
-    this.registry.addProvider(TASK_KIND, this);
+    this.registry.excludeFromHash(this);
 
     const code = lambda.Code.fromAsset(TASK_RUNTIME_ASSET);
     const common = {

@@ -31,10 +31,13 @@ templates=$PWD/test-reports/templates/jest
 rm -rf "$templates"
 
 echo "== jest: constructs, runtime, command line, checkers"
-CFN_LINT_DUMP_DIR=$templates npx jest --ci --testPathIgnorePatterns '<rootDir>/test/e2e/'
+CFN_LINT_DUMP_DIR=$templates npx jest --ci --testPathIgnorePatterns '<rootDir>/test/e2e/' '<rootDir>/test/quickstart/'
 
 echo "== jest: end to end (one at a time: the harness answers CloudFormation's callbacks on port 443)"
 CFN_LINT_DUMP_DIR=$templates npx jest --ci --runInBand test/e2e
 
 echo "== Python: the wheel, a Python app against its TypeScript twin, cfn-lint over every template"
 CFN_LINT_TEMPLATE_DIRS=$templates bash scripts/test-python.sh
+
+echo "== README quick start, TypeScript and Python, as written up to run --local (cdk init installs from npm and PyPI)"
+npx jest --ci --runInBand test/quickstart

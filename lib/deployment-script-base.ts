@@ -6,10 +6,12 @@ import { Construct, IConstruct } from 'constructs';
 import { PROP_RUN_TOKEN } from '../lambda-runtime/consts';
 import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
 import { suppressConnectFindings } from './private/nag';
-import { validateEnvironmentKey } from './private/environment';
 import { findSecretReference, secretReferenceError } from './private/parameters';
 import { AnalysisValue, ScriptRegistry } from './private/registry';
-import { isAnyDeploymentScript, markDeploymentScript, ScriptCompute, ScriptResourceSpec } from './private/script-support';
+import {
+  checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, ScriptCompute, ScriptResourceSpec,
+} from './private/script-support';
+import { ScriptVariables } from './private/variables';
 import { RunPolicy } from './run-policy';
 import { ScriptTrigger } from './script-trigger';
 
@@ -164,13 +166,9 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
   public readonly runPolicy: RunPolicy;
 
   private readonly options: DeploymentScriptOptions;
-  private readonly environment: { [key: string]: string } = {};
-  /** Where each variable came from, for messages about clashes. */
-  private readonly variableSources = new Map<string, string>();
-  private readonly targetNames = new Map<string, string>();
-  private readonly variablePrefix: string;
   private readonly orderedAfter: DeploymentScriptBase[] = [];
   private compute?: ScriptCompute;
+  private variables?: ScriptVariables;
   private customResource?: CustomResource;
 
   protected constructor(scope: Construct, id: string, props: DeploymentScriptOptions) {
@@ -179,7 +177,6 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     this.options = props;
     this.trigger = props.trigger;
     this.runPolicy = props.runPolicy ?? RunPolicy.ON_STACK_CHANGE;
-    this.variablePrefix = props.variablePrefix ?? 'STP_';
   }
 
   /** The script's custom resource. */
@@ -214,7 +211,10 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * here if the script already runs in that VPC (give it `vpc`, or list the target in the `connectTo` prop).
    */
   public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
-    this.applyBinding(target, bindTarget(target, this.node.path), options);
+    const { kind, noun } = this.started();
+    const binding = bindTarget(target, this.node.path, kind);
+    const variables = this.ledger().connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc, noun);
+    this.applyBinding(target, binding, variables);
   }
 
   /**
@@ -224,16 +224,10 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * and so runs, before it.
    */
   public runAfter(...scripts: IDeploymentScript[]): void {
-    const kind = this.started().kind;
+    const { kind, noun } = this.started();
+    checkRunAfter(`${kind} ${this.node.path}`, noun, Stack.of(this), scripts);
     for (const script of scripts) {
-      if (!isAnyDeploymentScript(script)) {
-        throw new Error(`${kind} ${this.node.path}: runAfter takes deployment scripts, got ${script.node.path}. To deploy a construct after the ${this.started().noun}, use runBefore.`);
-      }
-      const other = script as DeploymentScriptBase;
-      if (Stack.of(other) !== Stack.of(this)) {
-        throw new Error(`${kind} ${this.node.path} cannot run after ${other.node.path}: it is in another stack (${Stack.of(other).node.path}). `
-          + 'Scripts are ordered within a stack; order stacks with stack.addDependency().');
-      }
+      const other = script as unknown as DeploymentScriptBase;
       if (other === this) {
         throw new Error(`${kind} ${this.node.path} cannot run after itself.`);
       }
@@ -251,22 +245,14 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    */
   public runBefore(...constructs: IConstruct[]): void {
     const kind = this.started().kind;
-    for (const construct of constructs) {
-      if (Stack.of(construct) !== Stack.of(this)) {
-        throw new Error(`${kind} ${this.node.path} cannot run before ${construct.node.path}: it is in another stack (${Stack.of(construct).node.path}). `
-          + 'Order stacks with stack.addDependency().');
-      }
-      const resources = construct.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
-      if (resources.length === 0) {
-        throw new Error(`${kind} ${this.node.path} cannot run before ${construct.node.path}: it has no CloudFormation resource to order.`);
-      }
-      for (const resource of resources) {
-        if (resource.node.scopes.includes(this)) {
-          throw new Error(`${kind} ${this.node.path} cannot run before its own resource ${resource.node.path}.`);
-        }
-        resource.addDependency(this.resource.node.defaultChild as CfnResource);
-      }
+    const resources = checkRunBefore(`${kind} ${this.node.path}`, Stack.of(this), constructs);
+    const own = resources.find((resource) => resource.node.scopes.includes(this));
+    if (own) {
+      throw new Error(`${kind} ${this.node.path} cannot run before its own resource ${own.node.path}.`);
     }
+    // The construct-level dependency: public on every aws-cdk-lib of the peer range, where CfnResource#addDependency
+    // is deprecated on the newest and its replacement (addResourceDependency) missing on the oldest.
+    for (const resource of resources) { resource.node.addDependency(this.resource.node.defaultChild as CfnResource); }
   }
 
   /**
@@ -277,12 +263,9 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    */
   protected _start(compute: ScriptCompute, spec: ScriptResourceSpec): void {
     this.compute = compute;
-    const environmentSource = this.environmentSource();
-    for (const [key, value] of Object.entries(this.options.environment ?? {})) {
-      this.environment[key] = value;
-      this.variableSources.set(key, environmentSource);
-    }
-    for (const [key, source] of spec.otherVariables ?? []) { this._claimVariable(key, source); }
+    const { variables, connected } = planVariables(compute.kind, compute.noun, this.node.path, this.options, compute.environmentTarget,
+      spec.bindings, compute.vpc, spec.otherVariables);
+    this.variables = variables;
 
     const registry = ScriptRegistry.of(this);
     const runToken = this.runToken(registry);
@@ -297,13 +280,6 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       const dependsOn = analysis.dependsOn(cfn);
       return dependsOn.length > 0 ? dependsOn : undefined;
     }, undefined));
-    spec.register({
-      kind: compute.kind,
-      resource: cfn,
-      scope: this,
-      runAfter: () => this.orderedAfter.map((other) => other.resource.node.defaultChild as CfnResource),
-      properties: () => ({ ...properties, ServiceToken: spec.serviceToken }),
-    });
 
     const stack = Stack.of(this);
     this.node.addValidation({
@@ -313,9 +289,17 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       },
     });
 
-    for (const [target, binding] of spec.bindings) { this.applyBinding(target, binding, {}); }
+    for (const [target, binding, targetVariables] of connected) { this.applyBinding(target, binding, targetVariables); }
     this.runAfter(...spec.runAfter ?? []);
     this.runBefore(...spec.runBefore ?? []);
+    // Last: once registered, the provider refers to the script's code, which a failed construction must not leave behind.
+    spec.register({
+      kind: compute.kind,
+      resource: cfn,
+      scope: this,
+      runAfter: () => this.orderedAfter.map((other) => other.resource.node.defaultChild as CfnResource),
+      properties: () => ({ ...properties, ServiceToken: spec.serviceToken }),
+    });
   }
 
   /**
@@ -325,14 +309,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * @internal
    */
   protected _claimVariable(key: string, source: string): void {
-    const compute = this.started();
-    const previous = this.variableSources.get(key);
-    if (previous !== undefined && previous !== source) {
-      throw new Error(`${compute.kind} ${this.node.path}: environment variable '${key}' is already set by ${previous}. Choose another name.`);
-    }
-    validateEnvironmentKey(this.node.path, key, this.environment, compute.environmentTarget);
-    this.environment[key] = '';
-    this.variableSources.set(key, source);
+    this.ledger().claim(key, source);
   }
 
   /**
@@ -341,13 +318,13 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * @internal
    */
   protected _addEnvironment(key: string, value: string): void {
-    this._claimVariable(key, this.environmentSource());
-    this.environment[key] = value;
+    this._claimVariable(key, environmentSource(this.started().noun));
     this.started().setVariable(key, value);
   }
 
-  private environmentSource(): string {
-    return `the ${this.started().noun}'s environment`;
+  private ledger(): ScriptVariables {
+    if (!this.variables) { throw new Error(`${this.node.path} is still being constructed.`); }
+    return this.variables;
   }
 
   private started(): ScriptCompute {
@@ -355,44 +332,9 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     return this.compute;
   }
 
-  private applyBinding(target: IConstruct, binding: TargetBinding, options: ConnectOptions): void {
-    const { kind, noun } = this.started();
-    const where = `${kind} ${this.node.path}`;
-    const name = options.name ?? upperSnakeCase(target.node.id);
-    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
-      throw new Error(`${where}: the name of connectTo target ${target.node.path} is '${name}'. Give a name in upper snake case starting with a letter, e.g. connectTo(target, { name: 'MAIN_DB' }).`);
-    }
-    const previous = this.targetNames.get(name);
-    if (previous !== undefined) {
-      throw new Error(`${where}: connectTo targets ${previous} and ${target.node.path} have the same name '${name}'. `
-        + 'Give one of them another name with connectTo(target, { name }).');
-    }
-    if (binding.vpc) {
-      const own = this.vpc;
-      if (!own) {
-        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in a VPC, and the ${noun} does not. `
-          + `List it in the 'connectTo' prop, so that the ${noun} joins its VPC, or give the ${noun} 'vpc'.`);
-      }
-      if (own.vpcId !== binding.vpc.vpcId) {
-        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in ${binding.vpc.node.path}, and the ${noun} runs in ${own.node.path}. `
-          + `Run the ${noun} in the VPC of the targets it connects to.`);
-      }
-    }
-    const variables = Object.entries(binding.variables ?? {}).map(([variable, value]) => [`${this.variablePrefix}${name}_${variable}`, value] as const);
-    for (const [key] of variables) {
-      const source = this.variableSources.get(key);
-      if (source !== undefined) {
-        throw new Error(`${where}: variable '${key}' of connectTo target ${target.node.path} is already set by ${source}. `
-          + 'Rename the environment variable, give the target another name with connectTo(target, { name }), or change variablePrefix.');
-      }
-      validateEnvironmentKey(this.node.path, key, {}, this.started().environmentTarget);
-    }
-    this.targetNames.set(name, target.node.path);
-    for (const [key, value] of variables) {
-      this.variableSources.set(key, `connectTo target ${target.node.path}`);
-      this.environment[key] = value;
-      this.started().setVariable(key, value);
-    }
+  /** Gives the script what connecting to `target` means, once its variables are checked and recorded. */
+  private applyBinding(target: IConstruct, binding: TargetBinding, variables: Array<[string, string]>): void {
+    for (const [key, value] of variables) { this.started().setVariable(key, value); }
     const role = this.started().role;
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     suppressConnectFindings(role, target.node.path, binding.kind, binding.statements ?? []);

@@ -1,4 +1,5 @@
-import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,7 +8,12 @@ import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/consts';
 import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
 import { DeploymentScriptProvider, SCRIPT_KIND } from './private/provider';
-import { bindAll, inferVpc, pathOf, validateInputs, validateTriggerAndPolicy } from './private/script-support';
+import { checkNodeEntry } from './private/node-entry';
+import { parametersSizeError } from './private/parameters';
+import {
+  bindAll, Bindings, inferVpc, pathOf, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
+} from './private/script-support';
+import { ScriptTrigger } from './script-trigger';
 
 /**
  * Properties of a `DeploymentScript`.
@@ -146,10 +152,21 @@ export class DeploymentScript extends DeploymentScriptBase {
 
   constructor(scope: Construct, id: string, props: DeploymentScriptProps) {
     // Checked before the construct joins the tree: bad input leaves nothing behind.
-    super(scope, validateProps(scope, id, props) ?? id, props);
+    const { bindings, vpc } = validateProps(scope, id, props);
+    const before = stackChildrenOf(scope);
+    super(scope, id, props);
     Object.defineProperty(this, SCRIPT_SYMBOL, { value: true });
-    const bindings = bindAll(props.connectTo, this.node.path);
-    const vpc = props.vpc ?? inferVpc(SCRIPT_KIND, 'script', this.node.path, bindings);
+    try {
+      this.scriptFunction = this.build(props, bindings, vpc);
+    } catch (error) {
+      // What only aws-cdk-lib checks (or esbuild finds) fails here: the script leaves the tree as it found it.
+      withdraw(this, before);
+      throw error;
+    }
+  }
+
+  /** Creates the script's function and custom resource; returns the function. */
+  private build(props: DeploymentScriptProps, bindings: Bindings, vpc: ec2.IVpc | undefined): lambda.Function {
     const timeout = props.timeout ?? Duration.minutes(10);
 
     const logGroup = props.logGroup ?? (props.logRetention !== undefined
@@ -187,7 +204,6 @@ export class DeploymentScript extends DeploymentScriptBase {
         handler: props.handler!,
         runtime: props.runtime!,
       });
-    this.scriptFunction = scriptFunction;
 
     const provider = DeploymentScriptProvider.of(this);
     const parameters = props.parameters ?? {};
@@ -224,6 +240,8 @@ export class DeploymentScript extends DeploymentScriptBase {
       runAfter: props.runAfter,
       runBefore: props.runBefore,
     });
+    this.node.addValidation({ validate: () => [parametersSizeError(this.node.path, Stack.of(this), parameters)].filter((e): e is string => e !== undefined) });
+    return scriptFunction;
   }
 
   /**
@@ -240,14 +258,22 @@ export class DeploymentScript extends DeploymentScriptBase {
    * string; other values JSON-encoded). Use it in other resources to pass on what the script created.
    */
   public getResult(key: string): string {
+    const fail = (message: string): never => { throw new Error(`DeploymentScript ${this.node.path}: getResult(${JSON.stringify(key)}) ${message}`); };
+    if (this.trigger === ScriptTrigger.BEFORE_DELETE) {
+      fail('reads the result of a BEFORE_DELETE script, which runs only when the stack is deleted: on create and update it '
+        + 'does not run and has no result, so CloudFormation would fail the resource that reads it. Return the result from an AFTER_DEPLOY script.');
+    }
+    if (Token.isUnresolved(key) || key === '') {
+      fail('needs the name of a top-level key of the object the script returns, known at synth, e.g. getResult(\'tenantId\').');
+    }
     return this.resource.getAttString(key);
   }
 }
 
 const SCRIPT_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScript');
 
-/** Checks the props that must be right before anything is created. */
-function validateProps(scope: Construct, id: string, props: DeploymentScriptProps): undefined {
+/** Checks the props that must be right before anything is created; returns the bindings and the script's VPC. */
+function validateProps(scope: Construct, id: string, props: DeploymentScriptProps): { bindings: Bindings; vpc?: ec2.IVpc } {
   const path = pathOf(scope, id);
   const fail = (message: string): never => { throw new Error(`DeploymentScript ${path}: ${message}`); };
   validateTriggerAndPolicy(fail, props);
@@ -274,9 +300,23 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
       if (props[key] !== undefined) { fail(`'${key}' is given without 'entry': it only applies to a script bundled from 'entry'. Remove it.`); }
     }
   }
-  if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toSeconds())
-    && props.timeout.toSeconds() > consts.MAX_SCRIPT_TIMEOUT_SECONDS) {
-    fail(`'timeout' is ${props.timeout.toHumanString()}, over the ${consts.MAX_SCRIPT_TIMEOUT_SECONDS / 60} minutes a script may run (the Provider framework waits 15 minutes at most). Lower it, or split the work into scripts that runAfter one another.`);
+  if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toMilliseconds())) {
+    const milliseconds = props.timeout.toMilliseconds();
+    if (milliseconds > consts.MAX_SCRIPT_TIMEOUT_SECONDS * 1000) {
+      fail(`'timeout' is ${props.timeout.toHumanString()}, over the ${consts.MAX_SCRIPT_TIMEOUT_SECONDS / 60} minutes a script may run (the Provider framework waits 15 minutes at most). `
+        + `Lower it, split the work into scripts that runAfter one another, or run it as a DeploymentTask, which may run ${consts.MAX_TASK_TIMEOUT_SECONDS / 60} minutes.`);
+    }
+    if (milliseconds < 1000 || milliseconds % 1000 !== 0) {
+      fail(`'timeout' is ${props.timeout.toHumanString()}: Lambda takes a whole number of seconds, 1 at least. Give e.g. Duration.minutes(5).`);
+    }
+  }
+  if (props.memorySize !== undefined && !Token.isUnresolved(props.memorySize)
+    && (!Number.isInteger(props.memorySize) || props.memorySize < 128 || props.memorySize > 10240)) {
+    fail(`'memorySize' is ${props.memorySize}. Lambda gives a function 128 to 10240 MB: give a whole number of MB in that range.`);
+  }
+  const storageMiB = props.ephemeralStorageSize?.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (storageMiB !== undefined && !Token.isUnresolved(storageMiB) && (storageMiB < 512 || storageMiB > 10240)) {
+    fail(`'ephemeralStorageSize' is ${storageMiB} MiB. Lambda gives a function's /tmp 512 to 10240 MiB: give a size in that range.`);
   }
   if (props.logGroup !== undefined && props.logRetention !== undefined) {
     fail("both 'logGroup' and 'logRetention' are given. Set the retention on your log group, or give only 'logRetention' to have one created.");
@@ -289,6 +329,12 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
   if (props.securityGroups !== undefined && props.allowAllOutbound !== undefined) {
     fail("both 'securityGroups' and 'allowAllOutbound' are given. Configure outbound rules on your security groups instead.");
   }
-  validateInputs(SCRIPT_KIND, 'script', scope, path, props, {});
-  return undefined;
+  if (props.entry !== undefined) {
+    checkNodeEntry(fail, scope, { entry: props.entry, depsLockFilePath: props.depsLockFilePath, bundling: props.bundling });
+  }
+  const bindings = bindAll(props.connectTo, path, SCRIPT_KIND);
+  const vpc = props.vpc ?? inferVpc(SCRIPT_KIND, 'script', path, bindings);
+  validateInputs(SCRIPT_KIND, 'script', scope, path, props, {}, { bindings, vpc });
+  DeploymentScriptProvider.existingIn(Stack.of(scope));
+  return { bindings, vpc };
 }

@@ -6,8 +6,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/consts';
 import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
-import { EnvironmentTarget, validateEnvironmentKey } from './private/environment';
-import { bindAll, Bindings, inferVpc, pathOf, validateInputs, validateTriggerAndPolicy } from './private/script-support';
+import { EnvironmentTarget } from './private/environment';
+import { fargateSize } from './private/fargate-size';
+import {
+  bindAll, Bindings, inferVpc, pathOf, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
+} from './private/script-support';
 import { DeploymentTaskProvider, TASK_KIND } from './private/task-provider';
 
 /**
@@ -40,14 +43,14 @@ export interface DeploymentTaskProps extends DeploymentScriptOptions {
    * CPU units of the task (256 is a quarter of a vCPU). Fargate accepts only some pairs of `cpu` and
    * `memoryLimitMiB`: see "Task CPU and memory" in the Amazon ECS developer guide.
    *
-   * @default 256
+   * @default - 256, or with `memoryLimitMiB` the fewest CPU units Fargate pairs with that memory
    */
   readonly cpu?: number;
 
   /**
-   * Memory of the task, in MiB.
+   * Memory of the task, in MiB. Checked at synth against `cpu`: Fargate accepts only some pairs.
    *
-   * @default 512
+   * @default - 512, or with `cpu` the least memory Fargate pairs with those CPU units
    */
   readonly memoryLimitMiB?: number;
 
@@ -150,92 +153,99 @@ export class DeploymentTask extends DeploymentScriptBase {
   constructor(scope: Construct, id: string, props: DeploymentTaskProps) {
     // Checked before the construct joins the tree: bad input leaves nothing behind.
     const checked = validateProps(scope, id, props);
+    const before = stackChildrenOf(scope);
     super(scope, id, props);
     Object.defineProperty(this, TASK_SYMBOL, { value: true });
-    const { bindings, vpc } = checked;
-    this.timeout = props.timeout ?? Duration.minutes(30);
-    const assignPublicIp = props.assignPublicIp ?? false;
-    const subnets = vpc.selectSubnets(props.vpcSubnets ?? (assignPublicIp ? { subnetType: ec2.SubnetType.PUBLIC } : {}));
-    if (!assignPublicIp && subnets.subnets.length > 0 && subnets.subnets.every((subnet) => vpc.publicSubnets.includes(subnet))) {
-      Annotations.of(this).addWarningV2('cdk-deployment-script:taskInPublicSubnetWithoutPublicIp',
-        `DeploymentTask ${this.node.path} runs in public subnets without a public IP address: it can pull its image and write its log `
-        + 'only through VPC endpoints. Set assignPublicIp: true, or select private subnets with egress (vpcSubnets).');
+    try {
+      const { bindings, vpc, size } = checked;
+      this.timeout = props.timeout ?? Duration.minutes(30);
+      const assignPublicIp = props.assignPublicIp ?? false;
+      const subnets = vpc.selectSubnets(props.vpcSubnets ?? (assignPublicIp ? { subnetType: ec2.SubnetType.PUBLIC } : {}));
+      if (!assignPublicIp && subnets.subnets.length > 0 && subnets.subnets.every((subnet) => vpc.publicSubnets.includes(subnet))) {
+        Annotations.of(this).addWarningV2('cdk-deployment-script:taskInPublicSubnetWithoutPublicIp',
+          `DeploymentTask ${this.node.path} runs in public subnets without a public IP address: it can pull its image and write its log `
+          + 'only through VPC endpoints. Set assignPublicIp: true, or select private subnets with egress (vpcSubnets).');
+      }
+      const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc,
+        description: `cdk-deployment-script: ${this.node.path}`,
+        allowAllOutbound: true,
+      })];
+      const connections = new ec2.Connections({ securityGroups });
+
+      this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
+        retention: props.logRetention ?? logs.RetentionDays.INFINITE,
+        // The log of a BEFORE_DELETE run outlives the stack.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+
+      this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+        cpu: size.cpu,
+        memoryLimitMiB: size.memory,
+        taskRole: props.taskRole,
+        runtimePlatform: props.runtimePlatform,
+      });
+      const streamPrefix = logStreamPrefix(id);
+      this.container = this.taskDefinition.addContainer('Container', {
+        containerName: CONTAINER_NAME,
+        image: props.image,
+        command: props.command,
+        environment: { ...props.environment },
+        secrets: props.secrets,
+        essential: true,
+        logging: ecs.LogDrivers.awsLogs({ streamPrefix, logGroup: this.logGroup }),
+      });
+      for (const statement of props.iamRoleStatements ?? []) { this.taskDefinition.addToTaskRolePolicy(statement); }
+      // The execution role pulls the image, writes the log and reads the secrets: the provider passes it to ECS.
+      this.taskDefinition.obtainExecutionRole();
+
+      const provider = DeploymentTaskProvider.of(this);
+      this.cluster = props.cluster ?? clusterOf(this, provider.defaultCluster(), vpc);
+      const parameters = props.parameters ?? {};
+      const taskRole = this.taskDefinition.taskRole;
+      const container = this.container;
+      this._start({
+        kind: TASK_KIND,
+        noun: 'task',
+        vpc,
+        grantPrincipal: taskRole.grantPrincipal,
+        role: taskRole,
+        environmentTarget: ENVIRONMENT_TARGET,
+        connections: () => connections,
+        addToRolePolicy: (statement) => this.taskDefinition.addToTaskRolePolicy(statement),
+        setVariable: (key, value) => container.addEnvironment(key, value),
+      }, {
+        serviceToken: provider.serviceToken,
+        resourceType: consts.TASK_RESOURCE_TYPE,
+        properties: {
+          [consts.PROP_TRIGGER]: props.trigger,
+          [consts.PROP_PARAMETERS]: Stack.of(this).toJsonString(parameters),
+          [consts.PROP_RUN_POLICY]: this.runPolicy,
+          [consts.PROP_TASK_DEFINITION]: this.taskDefinition.taskDefinitionArn,
+          [consts.PROP_CLUSTER]: this.cluster.clusterArn,
+          [consts.PROP_CONTAINER_NAME]: CONTAINER_NAME,
+          [consts.PROP_SUBNETS]: subnets.subnetIds,
+          [consts.PROP_SECURITY_GROUPS]: securityGroups.map((group) => group.securityGroupId),
+          [consts.PROP_ASSIGN_PUBLIC_IP]: assignPublicIp ? 'ENABLED' : 'DISABLED',
+          ...(props.platformVersion !== undefined ? { [consts.PROP_PLATFORM_VERSION]: props.platformVersion } : {}),
+          [consts.PROP_LOG_GROUP_NAME]: this.logGroup.logGroupName,
+          [consts.PROP_LOG_STREAM_PREFIX]: streamPrefix,
+          [consts.PROP_TIMEOUT_SECONDS]: String(this.timeout.toSeconds()),
+        },
+        parameters,
+        register: (entry) => provider.register(entry, { taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup }),
+        bindings,
+        otherVariables: secretVariables(props),
+        runAfter: props.runAfter,
+        runBefore: props.runBefore,
+      });
+
+      this.node.addValidation({ validate: () => this.validateOverrides(parameters) });
+    } catch (error) {
+      // What only aws-cdk-lib checks fails here: the task leaves the tree as it found it.
+      withdraw(this, before);
+      throw error;
     }
-    const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: `cdk-deployment-script: ${this.node.path}`,
-      allowAllOutbound: true,
-    })];
-    const connections = new ec2.Connections({ securityGroups });
-
-    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.INFINITE,
-      // The log of a BEFORE_DELETE run outlives the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.cpu ?? 256,
-      memoryLimitMiB: props.memoryLimitMiB ?? 512,
-      taskRole: props.taskRole,
-      runtimePlatform: props.runtimePlatform,
-    });
-    const streamPrefix = logStreamPrefix(id);
-    this.container = this.taskDefinition.addContainer('Container', {
-      containerName: CONTAINER_NAME,
-      image: props.image,
-      command: props.command,
-      environment: { ...props.environment },
-      secrets: props.secrets,
-      essential: true,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix, logGroup: this.logGroup }),
-    });
-    for (const statement of props.iamRoleStatements ?? []) { this.taskDefinition.addToTaskRolePolicy(statement); }
-    // The execution role pulls the image, writes the log and reads the secrets: the provider passes it to ECS.
-    this.taskDefinition.obtainExecutionRole();
-
-    const provider = DeploymentTaskProvider.of(this);
-    this.cluster = props.cluster ?? clusterOf(this, provider.defaultCluster(), vpc);
-    const parameters = props.parameters ?? {};
-    const taskRole = this.taskDefinition.taskRole;
-    const container = this.container;
-    this._start({
-      kind: TASK_KIND,
-      noun: 'task',
-      vpc,
-      grantPrincipal: taskRole.grantPrincipal,
-      role: taskRole,
-      environmentTarget: ENVIRONMENT_TARGET,
-      connections: () => connections,
-      addToRolePolicy: (statement) => this.taskDefinition.addToTaskRolePolicy(statement),
-      setVariable: (key, value) => container.addEnvironment(key, value),
-    }, {
-      serviceToken: provider.serviceToken,
-      resourceType: consts.TASK_RESOURCE_TYPE,
-      properties: {
-        [consts.PROP_TRIGGER]: props.trigger,
-        [consts.PROP_PARAMETERS]: Stack.of(this).toJsonString(parameters),
-        [consts.PROP_RUN_POLICY]: this.runPolicy,
-        [consts.PROP_TASK_DEFINITION]: this.taskDefinition.taskDefinitionArn,
-        [consts.PROP_CLUSTER]: this.cluster.clusterArn,
-        [consts.PROP_CONTAINER_NAME]: CONTAINER_NAME,
-        [consts.PROP_SUBNETS]: subnets.subnetIds,
-        [consts.PROP_SECURITY_GROUPS]: securityGroups.map((group) => group.securityGroupId),
-        [consts.PROP_ASSIGN_PUBLIC_IP]: assignPublicIp ? 'ENABLED' : 'DISABLED',
-        ...(props.platformVersion !== undefined ? { [consts.PROP_PLATFORM_VERSION]: props.platformVersion } : {}),
-        [consts.PROP_LOG_GROUP_NAME]: this.logGroup.logGroupName,
-        [consts.PROP_LOG_STREAM_PREFIX]: streamPrefix,
-        [consts.PROP_TIMEOUT_SECONDS]: String(this.timeout.toSeconds()),
-      },
-      parameters,
-      register: (entry) => provider.register(entry, { taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup }),
-      bindings,
-      otherVariables: Object.keys(props.secrets ?? {}).map((name) => [name, SECRETS_SOURCE] as const),
-      runAfter: props.runAfter,
-      runBefore: props.runBefore,
-    });
-
-    this.node.addValidation({ validate: () => this.validateOverrides(parameters) });
   }
 
   /**
@@ -306,7 +316,7 @@ function vpcOfCluster(cluster: ecs.ICluster): ec2.IVpc | undefined {
 }
 
 /** Checks the props that must be right before anything is created; returns the bindings and the task's VPC. */
-function validateProps(scope: Construct, id: string, props: DeploymentTaskProps): { bindings: Bindings; vpc: ec2.IVpc } {
+function validateProps(scope: Construct, id: string, props: DeploymentTaskProps): { bindings: Bindings; vpc: ec2.IVpc; size: { cpu: number; memory: number } } {
   const path = pathOf(scope, id);
   const fail = (message: string): never => { throw new Error(`DeploymentTask ${path}: ${message}`); };
   validateTriggerAndPolicy(fail, props);
@@ -333,26 +343,28 @@ function validateProps(scope: Construct, id: string, props: DeploymentTaskProps)
       fail(`'${key}' is ${value}. Give a positive whole number (see "Task CPU and memory" in the Amazon ECS developer guide).`);
     }
   }
-  validateInputs(TASK_KIND, 'task', scope, path, props, ENVIRONMENT_TARGET);
-  const secrets: { [key: string]: string } = {};
+  // Values known only at deploy time are left to Fargate.
+  const size = [props.cpu, props.memoryLimitMiB].some((value) => value !== undefined && Token.isUnresolved(value))
+    ? { cpu: props.cpu ?? 256, memory: props.memoryLimitMiB ?? 512 }
+    : fargateSize(fail, props.cpu, props.memoryLimitMiB);
   for (const name of Object.keys(props.secrets ?? {})) {
     if (props.environment && name in props.environment) {
       fail(`'${name}' is both in 'environment' and in 'secrets'. Set each variable once.`);
     }
-    validateEnvironmentKey(path, name, secrets, ENVIRONMENT_TARGET);
-    secrets[name] = '';
   }
 
-  const bindings = bindAll(props.connectTo, path);
+  const bindings = bindAll(props.connectTo, path, TASK_KIND);
   const targetVpc = inferVpc(TASK_KIND, 'task', path, bindings);
-  if (props.vpc && targetVpc && props.vpc.vpcId !== targetVpc.vpcId) {
-    const [target] = bindings.find(([, binding]) => binding.vpc?.vpcId === targetVpc.vpcId)!;
-    fail(`connectTo target ${target.node.path} lives in ${targetVpc.node.path}, and the task runs in ${props.vpc.node.path}. `
-      + 'Run the task in the VPC of the targets it connects to.');
-  }
   const vpc = props.vpc ?? targetVpc ?? (props.cluster ? vpcOfCluster(props.cluster) : undefined);
   if (!vpc) {
     return fail("a Fargate task runs in a VPC, and none is known. Give 'vpc', a 'cluster' that knows its VPC, or connect the task to a target in a VPC.");
   }
-  return { bindings, vpc };
+  validateInputs(TASK_KIND, 'task', scope, path, props, ENVIRONMENT_TARGET, { bindings, vpc, otherVariables: secretVariables(props) });
+  DeploymentTaskProvider.existingIn(Stack.of(scope));
+  return { bindings, vpc, size };
+}
+
+/** The variables a task's `secrets` set, with where they come from (for messages about clashes). */
+function secretVariables(props: DeploymentTaskProps): Array<readonly [string, string]> {
+  return Object.keys(props.secrets ?? {}).map((name) => [name, SECRETS_SOURCE] as const);
 }

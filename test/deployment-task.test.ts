@@ -139,7 +139,6 @@ describe('DeploymentTask', () => {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
       iamRoleStatements: [new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
       runPolicy: RunPolicy.ONCE,
-      trigger: ScriptTrigger.BEFORE_DELETE,
     });
 
     // THEN
@@ -148,7 +147,7 @@ describe('DeploymentTask', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 1); // the user's
     template.resourceCountIs('AWS::EC2::SecurityGroup', 1); // the user's
     template.hasResourceProperties(consts.TASK_RESOURCE_TYPE, {
-      [consts.PROP_TRIGGER]: 'before:delete',
+      [consts.PROP_TRIGGER]: 'after:deploy',
       [consts.PROP_RUN_POLICY]: 'once',
       [consts.PROP_RUN_TOKEN]: Match.absent(),
       [consts.PROP_CLUSTER]: { 'Fn::GetAtt': [logicalId(stack, cluster), 'Arn'] },
@@ -473,7 +472,7 @@ describe('bad input is rejected at construction, naming the prop, the value and 
       'DeploymentTask Stack/Migrate: parameters.password is a secret reference ("{{resolve:secretsmanager:db:SecretString:password}}"). Pass secrets to the task through `secrets` (or `environment`) instead: parameters are written to the template in clear text.'],
     ['a target of another VPC than the task\'s', (stack) => ({
       connectTo: [new rds.DatabaseInstance(stack, 'db', { engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }), vpc: new ec2.Vpc(stack, 'Other', { maxAzs: 2, natGateways: 1 }) })],
-    }), 'DeploymentTask Stack/Migrate: connectTo target Stack/db lives in Stack/Other, and the task runs in Stack/Vpc. Run the task in the VPC of the targets it connects to.'],
+    }), 'DeploymentTask Stack/Migrate: connectTo target Stack/db (RDS database instance) lives in Stack/Other, and the task runs in Stack/Vpc. Run the task in the VPC of the targets it connects to.'],
   ])('%s', (_name, props, message) => rejects(props, message));
 
   test('no VPC to run in', () => {

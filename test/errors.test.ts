@@ -36,7 +36,7 @@ describe('bad input is rejected at construction, naming the prop, the value and 
     ['bundling without entry', { entry: undefined, code: lambda.Code.fromAsset(PYTHON_SCRIPT_DIR), handler: 'script.handler', runtime: lambda.Runtime.PYTHON_3_13, bundling: { minify: true } },
       "'bundling' is given without 'entry': it only applies to a script bundled from 'entry'. Remove it."],
     ['a timeout over 14 minutes', { timeout: Duration.minutes(15) },
-      "'timeout' is 15 minutes, over the 14 minutes a script may run (the Provider framework waits 15 minutes at most). Lower it, or split the work into scripts that runAfter one another."],
+      "'timeout' is 15 minutes, over the 14 minutes a script may run (the Provider framework waits 15 minutes at most). Lower it, split the work into scripts that runAfter one another, or run it as a DeploymentTask, which may run 55 minutes."],
     ['logGroup and logRetention', { logRetention: logs.RetentionDays.ONE_DAY, logGroup: logs.LogGroup.fromLogGroupName(new Stack(), 'L', 'l') },
       "both 'logGroup' and 'logRetention' are given. Set the retention on your log group, or give only 'logRetention' to have one created."],
     ['vpcSubnets without vpc', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } },

@@ -66,8 +66,14 @@ describe('re-run policies', () => {
   });
 
   test('BEFORE_DELETE scripts carry no run token: updates never run them', () => {
-    for (const policy of [RunPolicy.ON_STACK_CHANGE, RunPolicy.EVERY_DEPLOYMENT, RunPolicy.ON_SCRIPT_CHANGE]) {
-      expect(runToken(policy, {}, ScriptTrigger.BEFORE_DELETE)).toBeUndefined();
+    expect(runToken(undefined as any, {}, ScriptTrigger.BEFORE_DELETE)).toBeUndefined();
+  });
+
+  test('a re-run policy on a BEFORE_DELETE script is rejected: it has no meaning there', () => {
+    for (const policy of [RunPolicy.ON_STACK_CHANGE, RunPolicy.EVERY_DEPLOYMENT, RunPolicy.ON_SCRIPT_CHANGE, RunPolicy.ONCE]) {
+      expect(() => runToken(policy, {}, ScriptTrigger.BEFORE_DELETE)).toThrow(
+        new RegExp(`DeploymentScript Stack/Script: 'runPolicy' is RunPolicy\\.[A-Z_]+ on a BEFORE_DELETE script, which runs only when the stack is deleted: `
+          + "a re-run policy decides which deployments run an AFTER_DEPLOY script again\\. Remove 'runPolicy'\\."));
     }
   });
 

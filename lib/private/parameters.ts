@@ -127,3 +127,24 @@ function fixFor(kind: ParametersOwner): string {
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/**
+ * The most bytes a script's parameters may take as JSON. CloudFormation hands a custom resource's properties to the
+ * provider in an asynchronous Lambda invocation, whose payload Lambda caps at 256 KiB, and an update carries the old
+ * properties beside the new: half of it, less room for the rest of the request.
+ */
+export const MAX_SCRIPT_PARAMETERS_BYTES = 120 * 1024;
+
+/**
+ * The size check of a `DeploymentScript`'s parameters, once the app is resolved (references count as their
+ * CloudFormation form: what the template holds).
+ */
+export function parametersSizeError(scriptPath: string, stack: Stack, parameters: { [key: string]: any }): string | undefined {
+  const resolved = stack.resolve(stack.toJsonString(parameters));
+  const size = Buffer.byteLength(typeof resolved === 'string' ? resolved : JSON.stringify(resolved), 'utf8');
+  return size > MAX_SCRIPT_PARAMETERS_BYTES
+    ? `DeploymentScript ${scriptPath}: 'parameters' take ${size} bytes as JSON, over the ${MAX_SCRIPT_PARAMETERS_BYTES} that CloudFormation `
+      + 'can hand to the script (it sends them to the provider in an asynchronous Lambda invocation, twice on an update). '
+      + 'Pass large data another way: put it in an S3 object or an SSM parameter and pass its name.'
+    : undefined;
+}

@@ -37,14 +37,21 @@ export class DeploymentScriptProvider extends Construct {
   /** Returns the stack's provider, creating it on first use. */
   public static of(scope: IConstruct): DeploymentScriptProvider {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(PROVIDER_ID);
-    if (existing) {
-      if (!(existing instanceof DeploymentScriptProvider)) {
-        throw new Error(`${stack.node.path} already has a construct named '${PROVIDER_ID}': rename it, this library uses that id for its provider.`);
-      }
-      return existing;
-    }
+    const existing = DeploymentScriptProvider.existingIn(stack);
+    if (existing) { return existing; }
     return new DeploymentScriptProvider(stack, PROVIDER_ID);
+  }
+
+  /**
+   * The stack's provider if it exists; throws if the stack holds another construct under the provider's id. Called
+   * before a script is created too, so that a taken id leaves nothing behind.
+   */
+  public static existingIn(stack: Stack): DeploymentScriptProvider | undefined {
+    const existing = stack.node.tryFindChild(PROVIDER_ID);
+    if (existing && !(existing instanceof DeploymentScriptProvider)) {
+      throw new Error(`${stack.node.path} already has a construct named '${PROVIDER_ID}': rename it, this library uses that id for its provider.`);
+    }
+    return existing as DeploymentScriptProvider | undefined;
   }
 
   public readonly serviceToken: string;

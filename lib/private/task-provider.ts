@@ -39,14 +39,21 @@ export class DeploymentTaskProvider extends Construct {
   /** Returns the stack's task provider, creating it on first use. */
   public static of(scope: IConstruct): DeploymentTaskProvider {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(TASK_PROVIDER_ID);
-    if (existing) {
-      if (!(existing instanceof DeploymentTaskProvider)) {
-        throw new Error(`${stack.node.path} already has a construct named '${TASK_PROVIDER_ID}': rename it, this library uses that id for the provider of its container tasks.`);
-      }
-      return existing;
-    }
+    const existing = DeploymentTaskProvider.existingIn(stack);
+    if (existing) { return existing; }
     return new DeploymentTaskProvider(stack, TASK_PROVIDER_ID);
+  }
+
+  /**
+   * The stack's provider if it exists; throws if the stack holds another construct under the provider's id. Called
+   * before a script is created too, so that a taken id leaves nothing behind.
+   */
+  public static existingIn(stack: Stack): DeploymentTaskProvider | undefined {
+    const existing = stack.node.tryFindChild(TASK_PROVIDER_ID);
+    if (existing && !(existing instanceof DeploymentTaskProvider)) {
+      throw new Error(`${stack.node.path} already has a construct named '${TASK_PROVIDER_ID}': rename it, this library uses that id for the provider of its container tasks.`);
+    }
+    return existing as DeploymentTaskProvider | undefined;
   }
 
   public readonly serviceToken: string;

@@ -11,7 +11,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { SesAccess, UserPoolTarget } from '../../../lib';
 import {
   allowStatement, connectStack, identityStatements, scriptConnectedLater, scriptConnectedTo, scriptStatements, scriptVariables,
@@ -90,15 +92,23 @@ describe('variable names', () => {
 });
 
 describe('what connectTo does not know', () => {
-  test('a construct of no known kind is rejected by the dispatcher, which lists the kinds of this family', () => {
+  test('a construct of no known kind is rejected with the fix first, its public type, and a pointer to the list', () => {
     // GIVEN
     const stack = connectStack();
     const vpc = new ec2.Vpc(stack, 'Vpc');
+    const parameter = new ssm.StringParameter(stack, 'Flags', { stringValue: 'on' });
 
     // WHEN / THEN
-    expect(() => scriptConnectedTo(stack, [vpc])).toThrow(
-      /connectTo cannot connect to Stack\/Vpc \(\w+\): it is of no kind this library knows \(.*S3 bucket.*DynamoDB table.*OpenSearch domain.*\)\. Wrap it in a CustomTarget/,
-    );
+    const message = "DeploymentScript Stack/Script: to connect to Stack/Flags (aws_ssm.StringParameter), wrap it in a CustomTarget with the statements, variables and port it needs: connectTo knows no such target. The README lists the targets it knows (connectTo).";
+    expect(() => scriptConnectedTo(stack, [parameter])).toThrow(message);
+    expect(message.length).toBeLessThan(300);
+    expect(() => scriptConnectedTo(stack, [vpc])).toThrow('to connect to Stack/Vpc (aws_ec2.Vpc), wrap it in a CustomTarget');
+  });
+
+  test('a class of the app\'s own, without jsii type information, is named by its class name', () => {
+    class Gadget extends Construct {}
+    const stack = connectStack();
+    expect(() => scriptConnectedTo(stack, [new Gadget(stack, 'Gadget')])).toThrow('to connect to Stack/Gadget (Gadget), wrap it in a CustomTarget');
   });
 
   test('an imported user pool client, whose pool cannot be found, is rejected with the way out', () => {

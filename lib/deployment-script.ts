@@ -8,32 +8,37 @@ import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/consts';
 import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
 import { DeploymentScriptProvider, SCRIPT_KIND } from './private/provider';
+import { pythonEntryFunction, validatePythonEntry } from './private/python-entry';
 import { checkNodeEntry } from './private/node-entry';
 import { parametersSizeError } from './private/parameters';
 import {
   bindAll, Bindings, inferVpc, pathOf, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
 } from './private/script-support';
+import { PythonBundlingOptions } from './python-bundling-options';
 import { ScriptTrigger } from './script-trigger';
 
 /**
  * Properties of a `DeploymentScript`.
  *
- * Give either `entry` (a TypeScript or JavaScript file, bundled with esbuild) or `code` with `handler` and
- * `runtime` (any Lambda runtime, e.g. a Python script).
+ * Give either `entry` (a TypeScript or JavaScript file, bundled with esbuild, or a Python file) or `code` with
+ * `handler` and `runtime` (prebuilt code for any Lambda runtime).
  */
 export interface DeploymentScriptProps extends DeploymentScriptOptions {
   /**
-   * The script's entry file (TypeScript or JavaScript), bundled with esbuild by `NodejsFunction`.
+   * The script's entry file: a `.ts` or `.js` file, bundled with esbuild by `NodejsFunction`; or a `.py` file, run
+   * on a Python runtime, whose asset is the file's folder (see `pythonBundling`: what it includes, and the
+   * `requirements.txt` beside the file, installed at synth). A relative path is resolved from the current directory.
    *
    * @default - none: give `code` instead
    */
   readonly entry?: string;
 
   /**
-   * The name of the exported handler. With `entry`, the exported function's name (use `'default'` for
-   * `export default`); with `code`, Lambda's handler string (e.g. `'script.handler'`).
+   * The name of the exported handler. With a `.ts`/`.js` `entry`, the exported function's name (use `'default'` for
+   * `export default`); with a `.py` `entry`, the function's name in the file (`'main'` is `<file>.main`), or with a
+   * dot, Lambda's handler string as it is; with `code`, Lambda's handler string (e.g. `'script.handler'`).
    *
-   * @default 'handler' with `entry`; required with `code`
+   * @default 'handler' with `entry` (`<file>.handler` with a `.py` entry); required with `code`
    */
   readonly handler?: string;
 
@@ -59,6 +64,14 @@ export interface DeploymentScriptProps extends DeploymentScriptOptions {
   readonly projectRoot?: string;
 
   /**
+   * How a `.py` `entry` is packaged: files left out, Docker, pip's environment.
+   *
+   * @default - the folder less Python's caches and `.venv`; a `requirements.txt` beside the file installed by pip on
+   * this machine when there is one, else in Docker
+   */
+  readonly pythonBundling?: PythonBundlingOptions;
+
+  /**
    * The script's prebuilt code, for a script in any language (give `handler` and `runtime` with it).
    *
    * @default - none: give `entry` instead
@@ -66,9 +79,9 @@ export interface DeploymentScriptProps extends DeploymentScriptOptions {
   readonly code?: lambda.Code;
 
   /**
-   * The Lambda runtime of the script. Required with `code`.
+   * The Lambda runtime of the script. Required with `code`; with a `.py` `entry`, a Python runtime.
    *
-   * @default Runtime.NODEJS_24_X with `entry`
+   * @default Runtime.NODEJS_24_X with a `.ts`/`.js` `entry`; Runtime.PYTHON_3_14 with a `.py` `entry`
    */
   readonly runtime?: lambda.Runtime;
 
@@ -188,8 +201,9 @@ export class DeploymentScript extends DeploymentScriptBase {
       logGroup,
       role: props.role,
     };
-    const scriptFunction = props.entry !== undefined
-      ? new nodejs.NodejsFunction(this, 'Function', {
+    const scriptFunction = props.entry?.endsWith('.py')
+      ? new lambda.Function(this, 'Function', { ...common, ...pythonEntryFunction(this, props) })
+      : props.entry !== undefined ? new nodejs.NodejsFunction(this, 'Function', {
         ...common,
         entry: props.entry,
         handler: props.handler ?? 'handler',
@@ -291,7 +305,12 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
       fail("'code' is given without 'runtime'. Add the Lambda runtime of the code, e.g. runtime: Runtime.PYTHON_3_13.");
     }
   }
-  if (props.entry !== undefined) {
+  if (props.entry?.endsWith('.py') || props.pythonBundling !== undefined) {
+    validatePythonEntry(fail, scope, props);
+  }
+  if (props.entry?.endsWith('.py')) {
+    // checked above
+  } else if (props.entry !== undefined) {
     if (props.runtime !== undefined && props.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       fail(`'runtime' is ${props.runtime.name} with 'entry', which is bundled for Node.js. Use a Node.js runtime, or give prebuilt 'code' for ${props.runtime.name}.`);
     }
@@ -329,7 +348,7 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
   if (props.securityGroups !== undefined && props.allowAllOutbound !== undefined) {
     fail("both 'securityGroups' and 'allowAllOutbound' are given. Configure outbound rules on your security groups instead.");
   }
-  if (props.entry !== undefined) {
+  if (props.entry !== undefined && !props.entry.endsWith('.py')) {
     checkNodeEntry(fail, scope, { entry: props.entry, depsLockFilePath: props.depsLockFilePath, bundling: props.bundling });
   }
   const bindings = bindAll(props.connectTo, path, SCRIPT_KIND);

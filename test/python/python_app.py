@@ -16,6 +16,9 @@ from cdk_deployment_script import DeploymentScript, RunPolicy, ScriptTrigger
 # The script of every DeploymentScript here: test/fixtures/python/script.py, prebuilt code.
 SCRIPTS = str(Path(__file__).resolve().parents[1] / "fixtures" / "python")
 
+# A script given as a .py entry, with a requirements.txt beside it (six), installed by pip at synth.
+CHECK_SCHEMA = str(Path(__file__).resolve().parents[1] / "fixtures" / "python-entry" / "check_schema.py")
+
 # Nested JSON types, and a camelCase key: parameters are the script's event, delivered as written.
 PARAMETERS = {"n": 1, "b": True, "l": ["a", 2], "o": {"k": "v"}, "apiURL": "https://example.com/"}
 
@@ -56,5 +59,11 @@ def build(app: cdk.App) -> list:
         handler="script.handler",
         runtime=lambda_.Runtime.PYTHON_3_13,
         connect_to=[bucket],
+    )
+
+    DeploymentScript(stack, "checkSchema",
+        trigger=ScriptTrigger.AFTER_DEPLOY,
+        entry=CHECK_SCHEMA,
+        parameters={"table": "users"},
     )
     return [stack]

@@ -1,7 +1,9 @@
 """A Python CDK app with DeploymentScript: what it synthesizes, and that it equals its TypeScript twin."""
 import difflib
 import json
+from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -37,6 +39,26 @@ def test_a_script_in_python_is_prebuilt_code_with_handler_and_runtime(template):
     })
     # Three scripts, and the provider's runtime in Node.js beside them.
     assert len(template.find_resources(FUNCTION, {"Properties": {"Runtime": "python3.13"}})) == 3
+
+
+def test_a_py_entry_runs_on_python_with_its_requirements_installed(python_app, template):
+    functions = template.find_resources(FUNCTION, {"Properties": {"Handler": "check_schema.handler"}})
+    assert len(functions) == 1
+    (function,) = functions.values()
+    assert function["Properties"]["Runtime"] == "python3.14"
+    # The asset: the script's folder, and six from requirements.txt, installed by pip through the jsii kernel.
+    outdir = Path(cdk.Stage.of(python_app["PythonScripts"]).outdir)
+    asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
+    files = sorted(str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file())
+    assert files == [
+        "check_schema.py",
+        "requirements.txt",
+        "six-1.16.0.dist-info/LICENSE",
+        "six-1.16.0.dist-info/METADATA",
+        "six-1.16.0.dist-info/WHEEL",
+        "six-1.16.0.dist-info/top_level.txt",
+        "six.py",
+    ]
 
 
 def test_connect_to_sets_the_variables_and_the_permissions(template):

@@ -13,6 +13,8 @@ import { writeTemplates } from '../../support/write-templates';
 
 const SCRIPTS = path.join(__dirname, '..', '..', 'fixtures', 'python');
 
+const CHECK_SCHEMA = path.join(__dirname, '..', '..', 'fixtures', 'python-entry', 'check_schema.py');
+
 const PARAMETERS = { n: 1, b: true, l: ['a', 2], o: { k: 'v' }, apiURL: 'https://example.com/' };
 
 export function build(app: cdk.App): cdk.Stack[] {
@@ -51,6 +53,12 @@ export function build(app: cdk.App): cdk.Stack[] {
     handler: 'script.handler',
     runtime: lambda.Runtime.PYTHON_3_13,
     connectTo: [bucket],
+  });
+
+  new DeploymentScript(stack, 'checkSchema', {
+    trigger: ScriptTrigger.AFTER_DEPLOY,
+    entry: CHECK_SCHEMA,
+    parameters: { table: 'users' },
   });
   return [stack];
 }

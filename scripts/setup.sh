@@ -1,10 +1,34 @@
 #!/usr/bin/env bash
-# The setup command: everything the build and the tests need on a fresh machine.
+# The setup command: everything the build and the tests need on a fresh machine. Idempotent; a re-run that has
+# nothing to do takes about a second.
+#   - Node.js 24 into .tools/node/ (the platform package its package-lock.json locks, fetched with the machine's
+#     npm); the build and the tests run on it (scripts/node-env.sh), and so does everything below;
 #   - the npm packages, exactly as locked;
 #   - PostgreSQL's server programs, for the end-to-end tests (Debian's packages, installed only if missing);
 #   - the Python test environment (.venv-test/: pytest, cfn-lint, aws-cdk-lib from PyPI), reused when current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm ci
+
+# `npm ci` into $1, unless its node_modules was installed from the same lock file by the same node.
+install_locked() {
+  local dir=$1 stamp
+  stamp="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1) $(node --version)"
+  if [[ -f "$dir/node_modules/.setup-stamp" && "$(cat "$dir/node_modules/.setup-stamp")" == "$stamp" ]]; then
+    echo "npm packages of $dir/ are current"
+    return
+  fi
+  npm ci --prefix "$dir" --no-audit --no-fund
+  echo "$stamp" > "$dir/node_modules/.setup-stamp"
+}
+
+if ! command -v npm >/dev/null; then
+  echo "setup: npm is needed to fetch Node.js 24: install Node.js (with npm) from your distribution first." >&2
+  exit 1
+fi
+install_locked .tools/node
+source scripts/node-env.sh
+echo "Node.js $(node --version), npm $(npm --version)"
+install_locked .
+
 bash scripts/setup-postgres.sh
 bash scripts/setup-python.sh >/dev/null

@@ -7,8 +7,8 @@
 # templates for cfn-lint: CFN_LINT_TEMPLATE_DIRS (colon-separated), e.g. what jest dumped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# jsii's node kernel, run by the Python package, prints a banner about node 20 on every start.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# The project's Node.js 24: the Python package's jsii kernel runs on the first `node` on PATH.
+source scripts/node-env.sh
 
 start=$SECONDS
 python=$(bash scripts/setup-python.sh | tail -1)

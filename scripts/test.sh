@@ -2,6 +2,9 @@
 # Every test of the project: the one command the README and CI run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything below runs on the project's Node.js 24 (.tools/node/, from scripts/setup.sh); fails if it is not there.
+source scripts/node-env.sh
+echo "== Node.js $(node --version), $(command -v node)"
 
 echo "== build: jsii compile and runtime bundle"
 npm run --silent compile

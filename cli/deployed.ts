@@ -1,7 +1,7 @@
 /**
  * A deployed stack's scripts, as CloudFormation knows them: `DescribeStacks` (the stack's id and status),
  * `ListStackResources` (each resource's physical id and status) and `GetTemplate` (each script's properties),
- * and the record the runtime keeps in SSM for each script (lambda-runtime/stored-result.ts).
+ * and the record the runtime keeps in SSM for each script (lambda-runtime/shared/stored-result.ts).
  */
 import {
   DescribeStacksCommand,
@@ -13,8 +13,8 @@ import {
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, type GetParameterCommandOutput } from '@aws-sdk/client-ssm';
-import { PROP_FUNCTION_NAME } from '../lambda-runtime/consts';
-import { parseRecord, resultParameterName, type StoredRecord } from '../lambda-runtime/stored-result';
+import { PROP_FUNCTION_NAME } from '../lambda-runtime/shared/consts';
+import { parseRecord, resultParameterName, type StoredRecord } from '../lambda-runtime/shared/stored-result';
 import type { Aws, AwsError } from './aws';
 import { CliError } from './errors';
 import { findScripts, type Resolver, resolveString, type ScriptDefinition, type Template } from './template';

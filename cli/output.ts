@@ -2,8 +2,8 @@
  * What the command line writes: results on stdout, everything for humans (progress, logs, errors) on stderr, so
  * that `run … > result.json` and `list --json | jq` work.
  */
-import { isTimeout } from '../lambda-runtime/reason';
-import { sanitize } from '../lambda-runtime/text';
+import { isTimeout } from '../lambda-runtime/shared/reason';
+import { sanitize } from '../lambda-runtime/shared/text';
 
 export interface Io {
   readonly stdout: NodeJS.WriteStream;

@@ -8,7 +8,7 @@ import {
   PROP_TIMEOUT_SECONDS,
   PROP_TRIGGER,
   RESOURCE_TYPE,
-} from '../lambda-runtime/consts';
+} from '../lambda-runtime/shared/consts';
 import { CliError } from './errors';
 
 export interface TemplateResource {

@@ -3,7 +3,7 @@ import { CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { PROP_RUN_TOKEN } from '../lambda-runtime/consts';
+import { PROP_RUN_TOKEN } from '../lambda-runtime/shared/consts';
 import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
 import { suppressConnectFindings } from './private/nag';
 import { findSecretReference, secretReferenceError } from './private/parameters';

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
 import { DeploymentScriptProvider, SCRIPT_KIND } from './private/provider';
 import { pythonEntryFunction, validatePythonEntry } from './private/python-entry';

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { DeploymentScript, RunPolicy, ScriptTrigger } from '../lib';
 import { ECHO_SCRIPT, newStack, PYTHON_SCRIPT_DIR, scriptIds } from './support/template';
 

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { DeploymentScript, DeploymentTask, DeploymentTaskProps, RunPolicy, ScriptTrigger } from '../lib';
 import { render } from './connect/network/helpers';
 import { assertAcyclic, directDependencies, ECHO_SCRIPT, newStack, transitiveDependencies } from './support/template';

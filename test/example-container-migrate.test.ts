@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { ApplicationStage, PipelineStack } from '../examples/container-migrate/stacks';
 import { transitiveDependencies } from './support/template';
 

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { DeploymentScript, ScriptTrigger } from '../lib';
 import { assertAcyclic, directDependencies, ECHO_SCRIPT, newStack, PYTHON_SCRIPT_DIR, transitiveDependencies } from './support/template';
 

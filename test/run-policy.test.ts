@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as consts from '../lambda-runtime/consts';
+import * as consts from '../lambda-runtime/shared/consts';
 import { DeploymentScript, DeploymentScriptProps, RunPolicy, ScriptTrigger } from '../lib';
 import { ECHO_SCRIPT } from './support/template';
 

@@ -1,7 +1,7 @@
 /** `list --stack S`: the deployment scripts of a deployed stack. */
 import type { ListOptions } from '../args';
 import { Aws } from '../aws';
-import { PROP_PARAMETERS } from '../../lambda-runtime/consts';
+import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
 import { type DeployedStack, functionName, readRecord, readStack, type RecordState } from '../deployed';
 import { CliError, EXIT_OK } from '../errors';
 import { info, type Io, style, table, toStdout } from '../output';

@@ -1,12 +1,12 @@
 /**
  * `run --stack S --script ID`: invokes a deployed script now, with the parameters of the stack's last deployment
- * (the record the runtime keeps in SSM, see lambda-runtime/stored-result.ts) and the client context a deployment
+ * (the record the runtime keeps in SSM, see lambda-runtime/shared/stored-result.ts) and the client context a deployment
  * gives it, `requestType: "Manual"`.
  */
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { MAX_SCRIPT_TIMEOUT_SECONDS, PROP_LOG_GROUP_NAME, PROP_PARAMETERS } from '../../lambda-runtime/consts';
-import { encodeClientContext, type ScriptContext } from '../../lambda-runtime/invoke';
-import { logsConsoleUrl } from '../../lambda-runtime/reason';
+import { MAX_SCRIPT_TIMEOUT_SECONDS, PROP_LOG_GROUP_NAME, PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
+import { encodeClientContext, type ScriptContext } from '../../lambda-runtime/shared/invoke';
+import { logsConsoleUrl } from '../../lambda-runtime/shared/reason';
 import type { RunOptions } from '../args';
 import { Aws } from '../aws';
 import { type DeployedStack, functionName, isDeployed, readRecord, readStack, recordParameterName, type RecordState } from '../deployed';

@@ -2,7 +2,7 @@
  * The last lines a task's container wrote, from its awslogs stream, for the failure reason.
  */
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { keepTail, sanitize } from '../text';
+import { keepTail, sanitize } from '../shared/text';
 
 /** How many of the stream's last events are read: more than a reason can show. */
 const EVENTS = 100;

@@ -2,8 +2,8 @@
  * What a task's state means for the deployment: still running, succeeded, or failed and why.
  */
 import type { Task } from '@aws-sdk/client-ecs';
-import { MAX_TASK_TIMEOUT_SECONDS } from '../consts';
-import { sanitize } from '../text';
+import { MAX_TASK_TIMEOUT_SECONDS } from '../shared/consts';
+import { sanitize } from '../shared/text';
 
 /** The reason the provider gives StopTask when a task runs into its timeout; found again in `stoppedReason`. */
 export const TIMEOUT_STOP_REASON = 'cdk-deployment-script: the task ran into its timeout';

@@ -24,8 +24,8 @@ import {
   TASK_ENV_STACK_NAME,
   TASK_ENV_TRIGGER,
   TASK_STARTED_BY,
-} from '../consts';
-import { reportableError } from '../reason';
+} from '../shared/consts';
+import { reportableError } from '../shared/reason';
 
 /** The task's settings, from the custom resource's properties. */
 export interface TaskSettings {

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { RESERVED_ENV_PREFIX } from '../../lambda-runtime/consts';
+import { RESERVED_ENV_PREFIX } from '../../lambda-runtime/shared/consts';
 
 /** Variables that Lambda sets itself and refuses to take from a function's configuration. */
 const LAMBDA_RESERVED = new Set(['_HANDLER', '_X_AMZN_TRACE_ID', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR']);

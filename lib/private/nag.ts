@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
-import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/consts';
+import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
 
 /*
  * Suppressions of cdk-nag findings on the resources this library creates, written as the `cdk_nag` metadata that

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/consts';
+import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 
@@ -31,7 +31,7 @@ export interface TaskGrants {
 
 /**
  * The one custom resource provider of a stack's container tasks: aws-cdk-lib's Provider framework, asynchronous, in
- * front of this library's task runtime. `onEvent` decides whether the request runs the task (lambda-runtime/lifecycle.ts,
+ * front of this library's task runtime. `onEvent` decides whether the request runs the task (lambda-runtime/shared/lifecycle.ts,
  * as for Lambda scripts) and starts it with RunTask; `isComplete`, asked every TASK_QUERY_INTERVAL_SECONDS, waits for
  * it to stop, stops it at its timeout, and reports. Created with the stack's first task.
  */

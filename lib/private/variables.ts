@@ -1,6 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import { RESERVED_ENV_PREFIX } from '../../lambda-runtime/consts';
+import { RESERVED_ENV_PREFIX } from '../../lambda-runtime/shared/consts';
 import { TargetBinding } from '../connect';
 import { EnvironmentTarget, validateEnvironmentKey } from './environment';
 

@@ -192,7 +192,7 @@ export class DeployedApp {
     return resolve(this.template.Resources[scriptLogicalId].Properties.Parameters);
   }
 
-  /** Stores the record the runtime keeps for a script (see lambda-runtime/stored-result.ts). */
+  /** Stores the record the runtime keeps for a script (see lambda-runtime/shared/stored-result.ts). */
   record(scriptLogicalId: string, record: object = { v: 1, data: {}, parameters: this.resolvedParameters(scriptLogicalId) }): this {
     this.fake.setParameter(`/cdk-deployment-script/${STACK_NAME}/${scriptLogicalId}`, JSON.stringify(record));
     return this;

@@ -1,6 +1,6 @@
 /**
- * The SPEC's lifecycle table, played end to end: CloudFormation's requests (from the harness) go to
- * aws-cdk-lib's Provider framework as shipped, which invokes the bundled runtime, which invokes the script;
+ * The lifecycle table (docs/DESIGN.md#lifecycle), played end to end: CloudFormation's requests (from the harness) go
+ * to aws-cdk-lib's Provider framework as shipped, which invokes the bundled runtime, which invokes the script;
  * each run of a script is recorded in a file by the script itself.
  *
  * | CloudFormation sends | stack status                                    | AFTER_DEPLOY | BEFORE_DELETE |

@@ -37,10 +37,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function checkRuntimeBundle(): void {
   const bundle = join(ROOT, 'assets', 'runtime', 'index.js');
   if (!existsSync(bundle)) throw new Error('assets/runtime/index.js is missing: run `npm run bundle` (scripts/test.sh does) before the e2e tests');
-  const sources = readdirSync(join(ROOT, 'lambda-runtime')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
-  const newest = Math.max(...sources.map((f) => statSync(join(ROOT, 'lambda-runtime', f)).mtimeMs));
+  // The script runtime's sources: its own folder and the floor it stands on.
+  const sources = ['script', 'shared'].flatMap((dir) => readdirSync(join(ROOT, 'lambda-runtime', dir))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(ROOT, 'lambda-runtime', dir, f)));
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (statSync(bundle).mtimeMs < newest) {
-    throw new Error('assets/runtime/index.js is older than lambda-runtime/*.ts: run `npm run bundle` (scripts/test.sh does) before the e2e tests');
+    throw new Error('assets/runtime/index.js is older than lambda-runtime/{script,shared}/*.ts: run `npm run bundle` (scripts/test.sh does) before the e2e tests');
   }
 }
 

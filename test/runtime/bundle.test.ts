@@ -21,7 +21,7 @@ beforeAll(async () => {
   bundle = join(dir, 'index.js');
   // The same options as scripts/bundle-runtime.mjs, written elsewhere so that tests never touch assets/.
   await build({
-    entryPoints: [join(ROOT, 'lambda-runtime', 'index.ts')],
+    entryPoints: [join(ROOT, 'lambda-runtime', 'script', 'index.ts')],
     outfile: bundle,
     bundle: true,
     minify: true,

@@ -9,9 +9,9 @@ import {
   RUN_POLICY_ONCE,
   TRIGGER_AFTER_DEPLOY,
   TRIGGER_BEFORE_DELETE,
-} from '../../lambda-runtime/consts';
-import { createHandler } from '../../lambda-runtime/index';
-import { resultParameterName } from '../../lambda-runtime/stored-result';
+} from '../../lambda-runtime/shared/consts';
+import { createHandler } from '../../lambda-runtime/script/index';
+import { resultParameterName } from '../../lambda-runtime/shared/stored-result';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 

@@ -1,5 +1,5 @@
-import { CLIENT_CONTEXT_KEY } from '../../lambda-runtime/consts';
-import { encodeClientContext, MAX_CLIENT_CONTEXT_BYTES, retryDelayMs } from '../../lambda-runtime/invoke';
+import { CLIENT_CONTEXT_KEY } from '../../lambda-runtime/shared/consts';
+import { encodeClientContext, MAX_CLIENT_CONTEXT_BYTES, retryDelayMs } from '../../lambda-runtime/shared/invoke';
 
 describe('encodeClientContext', () => {
   const context = {

@@ -5,8 +5,8 @@ import {
   RUN_POLICY_ONCE,
   TRIGGER_AFTER_DEPLOY,
   TRIGGER_BEFORE_DELETE,
-} from '../../lambda-runtime/consts';
-import { decide, describeDecision, type Decision, type RequestType } from '../../lambda-runtime/lifecycle';
+} from '../../lambda-runtime/shared/consts';
+import { decide, describeDecision, type Decision, type RequestType } from '../../lambda-runtime/shared/lifecycle';
 
 const POLICIES = [RUN_POLICY_ON_STACK_CHANGE, RUN_POLICY_EVERY_DEPLOYMENT, RUN_POLICY_ON_SCRIPT_CHANGE, RUN_POLICY_ONCE];
 
@@ -17,8 +17,8 @@ function summary(decision: Decision): Expected {
   return decision.action === 'skip' ? 'nothing' : 'fail';
 }
 
-// SPEC section 2's table, one row per (request, status), expected outcome per trigger. `once` differs only on
-// Update in UPDATE_IN_PROGRESS, listed below.
+// The table of docs/DESIGN.md#lifecycle, one row per (request, status), expected outcome per trigger. `once` differs
+// only on Update in UPDATE_IN_PROGRESS, listed below.
 const TABLE: Array<[RequestType, string, Expected, Expected]> = [
   //   request   stack status                                     AFTER_DEPLOY            BEFORE_DELETE
   ['Create', 'CREATE_IN_PROGRESS', 'run, failure fails', 'nothing'],

@@ -3,8 +3,8 @@
  * finally receives must be a valid response under its 4096-byte limit, whatever the script printed.
  */
 import { join } from 'node:path';
-import { MAX_RESULT_BYTES, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/consts';
-import { createHandler } from '../../lambda-runtime/index';
+import { MAX_RESULT_BYTES, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
+import { createHandler } from '../../lambda-runtime/script/index';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL_SECRET } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 

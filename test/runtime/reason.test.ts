@@ -1,6 +1,6 @@
-import { MAX_REASON_BYTES } from '../../lambda-runtime/consts';
-import { buildFailureReason, cleanLogTail, logsConsoleUrl, reportableError, type ScriptFailure } from '../../lambda-runtime/reason';
-import { jsonBytes, keepHead, keepLastLines, keepTail, sanitize } from '../../lambda-runtime/text';
+import { MAX_REASON_BYTES } from '../../lambda-runtime/shared/consts';
+import { buildFailureReason, cleanLogTail, logsConsoleUrl, reportableError, type ScriptFailure } from '../../lambda-runtime/shared/reason';
+import { jsonBytes, keepHead, keepLastLines, keepTail, sanitize } from '../../lambda-runtime/shared/text';
 
 const CN_STACK = 'arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/my-stack/5b7c2d10-a1b2-11ee-8c90-0242ac120002';
 const REQUEST_ID = '8f1e2d3c-4b5a-4c6d-9e8f-7a6b5c4d3e2f';

@@ -3,9 +3,9 @@
  * keeps the `Parameters` of the last successful Create or Update, so that `cdk-deployment-script run` can run
  * the script by hand with them. The real runtime handler and SDK clients against test/support/fake-aws.ts.
  */
-import { RUN_POLICY_ONCE, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/consts';
-import { createHandler } from '../../lambda-runtime/index';
-import { MAX_RECORD_BYTES, parseRecord, recordValue } from '../../lambda-runtime/stored-result';
+import { RUN_POLICY_ONCE, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
+import { createHandler } from '../../lambda-runtime/script/index';
+import { MAX_RECORD_BYTES, parseRecord, recordValue } from '../../lambda-runtime/shared/stored-result';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 

@@ -1,5 +1,5 @@
-import { MAX_REASON_BYTES, MAX_RESULT_BYTES } from '../../lambda-runtime/consts';
-import { resultToData } from '../../lambda-runtime/result';
+import { MAX_REASON_BYTES, MAX_RESULT_BYTES } from '../../lambda-runtime/shared/consts';
+import { resultToData } from '../../lambda-runtime/script/result';
 
 describe('resultToData', () => {
   test('an object\'s top-level values become attributes: strings as they are, the rest as JSON', () => {

@@ -1,5 +1,5 @@
-import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/consts';
-import { resultParameterName } from '../../lambda-runtime/stored-result';
+import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
+import { resultParameterName } from '../../lambda-runtime/shared/stored-result';
 
 describe('resultParameterName', () => {
   test('a stack name and a logical id stay as they are', () => {

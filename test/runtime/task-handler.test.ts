@@ -9,7 +9,7 @@ import {
   TASK_STARTED_BY,
   TRIGGER_AFTER_DEPLOY,
   TRIGGER_BEFORE_DELETE,
-} from '../../lambda-runtime/consts';
+} from '../../lambda-runtime/shared/consts';
 import { createTaskHandlers, STOP_GRACE_MS, TASK_RUN_KEY } from '../../lambda-runtime/task/index';
 import { TIMEOUT_STOP_REASON } from '../../lambda-runtime/task/outcome';
 import { captureConsole, FakeClock, RESPONSE_URL_SECRET, STACK_ID } from '../support/events';
@@ -61,7 +61,7 @@ function containerEnvironment(): Record<string, string> {
 }
 
 describe('the lifecycle, end to end', () => {
-  // [request, stack status, trigger, whether the task runs]: SPEC section 2's table, as for Lambda scripts.
+  // [request, stack status, trigger, whether the task runs]: docs/DESIGN.md#lifecycle, as for Lambda scripts.
   test.each<['Create' | 'Update' | 'Delete', string, string, boolean]>([
     ['Create', 'CREATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
     ['Create', 'CREATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],

@@ -4,7 +4,7 @@
  * response under its 4096-byte limit, whatever the task printed.
  */
 import { join } from 'node:path';
-import { TASK_QUERY_INTERVAL_SECONDS, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/consts';
+import { TASK_QUERY_INTERVAL_SECONDS, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
 import { createTaskHandlers } from '../../lambda-runtime/task/index';
 import { captureConsole, FakeClock, RESPONSE_URL_SECRET } from '../support/events';
 import { FakeAws } from '../support/fake-aws';

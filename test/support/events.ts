@@ -12,7 +12,7 @@ import {
   RUN_POLICY_ON_STACK_CHANGE,
   RUNTIME_TIMEOUT_SECONDS,
   TRIGGER_AFTER_DEPLOY,
-} from '../../lambda-runtime/consts';
+} from '../../lambda-runtime/shared/consts';
 
 export const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7c2d10-a1b2-11ee-8c90-0242ac120002';
 export const SCRIPT_FUNCTION = 'my-stack-MigrateScriptFn-AbCdEf123456';

@@ -18,7 +18,7 @@ import {
   TASK_QUERY_INTERVAL_SECONDS,
   TASK_RESOURCE_TYPE,
   TRIGGER_AFTER_DEPLOY,
-} from '../../lambda-runtime/consts';
+} from '../../lambda-runtime/shared/consts';
 import type { createTaskHandlers, IsCompleteEvent } from '../../lambda-runtime/task/index';
 import { FakeClock, RESPONSE_URL, STACK_ID } from './events';
 

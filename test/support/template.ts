@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RESOURCE_TYPE } from '../../lambda-runtime/consts';
+import { RESOURCE_TYPE } from '../../lambda-runtime/shared/consts';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 export const ECHO_SCRIPT = path.join(FIXTURES, 'scripts', 'echo.ts');

@@ -1,6 +1,6 @@
-import { MAX_RESULT_BYTES } from './consts';
-import { reportableError } from './reason';
-import { keepHead } from './text';
+import { MAX_RESULT_BYTES } from '../shared/consts';
+import { reportableError } from '../shared/reason';
+import { keepHead } from '../shared/text';
 
 export interface ScriptResult {
   /** The custom resource's `Data`: attributes readable with `Fn::GetAtt`. */

@@ -29,7 +29,7 @@ export type Decision =
   /** Fail the request without running the script. */
   | { readonly action: 'fail'; readonly why: string };
 
-/** Whether to run the script for this request: SPEC section 2's lifecycle table. */
+/** Whether to run the script for this request: the lifecycle table of docs/DESIGN.md#lifecycle. */
 export function decide(input: LifecycleInput): Decision {
   const { requestType, trigger, runPolicy, stackStatus } = input;
   const known = trigger === TRIGGER_AFTER_DEPLOY || trigger === TRIGGER_BEFORE_DELETE;

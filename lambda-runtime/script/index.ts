@@ -6,12 +6,12 @@ import {
   PROP_LOG_GROUP_NAME,
   PROP_PARAMETERS,
   PROP_TIMEOUT_SECONDS,
-} from './consts';
-import { encodeClientContext, invokeScript, LambdaClient, retryDelayMs } from './invoke';
-import { CloudFormationClient, decideRequest, describeError } from './request';
-import { buildFailureReason, ReportableError, reportableError } from './reason';
+} from '../shared/consts';
+import { encodeClientContext, invokeScript, LambdaClient, retryDelayMs } from '../shared/invoke';
+import { CloudFormationClient, decideRequest, describeError } from '../shared/request';
+import { buildFailureReason, ReportableError, reportableError } from '../shared/reason';
 import { resultToData } from './result';
-import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from './stored-result';
+import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
 
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;

@@ -1,6 +1,7 @@
 /**
- * Names shared by the construct (lib/) and the runtime handler (lambda-runtime/), so the two can never
- * disagree. Changing any value here changes deployed custom resources: treat them as a public contract.
+ * Names shared by the constructs (lib/), the runtimes (lambda-runtime/script/, lambda-runtime/task/) and the command
+ * line (cli/), so that they can never disagree (docs/DESIGN.md#contract). Changing any value here changes deployed
+ * custom resources: treat them as a public contract. The package ships this file compiled, for lib/.
  */
 
 /** CloudFormation resource type of a deployment script's custom resource. */

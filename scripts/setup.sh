@@ -3,7 +3,8 @@
 # nothing to do takes about a second.
 #   - Node.js 24 into .tools/node/ (the platform package its package-lock.json locks, fetched with the machine's
 #     npm); the build and the tests run on it (scripts/node-env.sh), and so does everything below;
-#   - the npm packages, exactly as locked;
+#   - the npm packages, exactly as locked, and .tools/aws-cdk-lib-newest's (the newest aws-cdk-lib of the peer
+#     range, for jest.peer-newest.config.js);
 #   - PostgreSQL's server programs, for the end-to-end tests (Debian's packages, installed only if missing);
 #   - the Python test environment (.venv-test/: pytest, cfn-lint, aws-cdk-lib from PyPI), reused when current.
 set -euo pipefail
@@ -29,6 +30,7 @@ install_locked .tools/node
 source scripts/node-env.sh
 echo "Node.js $(node --version), npm $(npm --version)"
 install_locked .
+install_locked .tools/aws-cdk-lib-newest
 
 bash scripts/setup-postgres.sh
 bash scripts/setup-python.sh >/dev/null

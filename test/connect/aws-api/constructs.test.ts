@@ -76,7 +76,8 @@ describe('BatchJobTarget', () => {
   test.each([
     ['a missing jobDefinition', (stack: Stack) => ({ ...imported(stack), jobDefinition: undefined }),
       "'jobDefinition' is missing. Give a batch.IJobDefinition, e.g. an EcsJobDefinition or EcsJobDefinition.fromJobDefinitionArn(…)."],
-    ['an L1 reference as jobDefinition', (stack: Stack) => ({ ...imported(stack), jobDefinition: batch.CfnJobDefinition.fromJobDefinitionArn(stack, 'L1', JOB_DEFINITION_ARN) }),
+    // The L1 itself: its static fromJobDefinitionArn of aws-cdk-lib 2.230 is gone from 2.278.
+    ['an L1 reference as jobDefinition', (stack: Stack) => ({ ...imported(stack), jobDefinition: new batch.CfnJobDefinition(stack, 'L1', { type: 'container' }) }),
       "'jobDefinition' has no 'jobDefinitionArn'. Give a batch.IJobDefinition, e.g. an EcsJobDefinition or EcsJobDefinition.fromJobDefinitionArn(…)."],
     ['a missing jobQueue', (stack: Stack) => ({ ...imported(stack), jobQueue: undefined }),
       "'jobQueue' is missing. Give a batch.IJobQueue, e.g. a JobQueue or JobQueue.fromJobQueueArn(…)."],

@@ -1,158 +1,21 @@
 import { randomUUID } from 'crypto';
-import { CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { PROP_RUN_TOKEN } from '../lambda-runtime/shared/consts';
+import { PROP_PARAMETERS, PROP_RUN_POLICY, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_TRIGGER } from '../lambda-runtime/shared/consts';
 import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
+import { ConnectOptions, DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
 import { suppressConnectFindings } from './private/nag';
 import { findSecretReference, secretReferenceError } from './private/parameters';
 import { AnalysisValue, ScriptRegistry } from './private/registry';
+import { ScriptRef } from './private/script-ref';
 import {
   checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, ScriptCompute, ScriptResourceSpec,
 } from './private/script-support';
 import { ScriptVariables } from './private/variables';
 import { RunPolicy } from './run-policy';
 import { ScriptTrigger } from './script-trigger';
-
-/**
- * A deployment script: code that runs as part of a CloudFormation deployment.
- */
-export interface IDeploymentScript extends IConstruct, iam.IGrantable {
-  /** When the script runs. */
-  readonly trigger: ScriptTrigger;
-
-  /**
-   * Runs this script after the given scripts of the same stack.
-   *
-   * On stack deletion the order is reversed: a `BEFORE_DELETE` script that runs after another is deleted,
-   * and so runs, before it.
-   */
-  runAfter(...scripts: IDeploymentScript[]): void;
-}
-
-/**
- * Options for connecting a script to one target.
- */
-export interface ConnectOptions {
-  /**
-   * The target's name in the script's variables: `STP_<NAME>_<VARIABLE>`. Upper snake case.
-   *
-   * @default - the target's construct id in upper snake case (`myDatabase` → `MY_DATABASE`)
-   */
-  readonly name?: string;
-}
-
-/**
- * What every deployment script takes, whatever runs its code.
- */
-export interface DeploymentScriptOptions {
-  /**
-   * When the script runs: after every resource of the stack is deployed, or before the stack's resources
-   * are deleted.
-   */
-  readonly trigger: ScriptTrigger;
-
-  /**
-   * The script's event: a JSON object, delivered to the script exactly, with its types (a number stays a
-   * number, nested arrays and objects stay intact). Values may hold tokens (`api.url`, `bucket.bucketName`),
-   * resolved at deploy time. A `DeploymentTask`'s container gets the same JSON document in the environment
-   * variable `DEPLOYMENT_SCRIPT_PARAMETERS`.
-   *
-   * Parameters are written to the template in clear text: a secret (a `SecretValue`, or a
-   * `{{resolve:secretsmanager:…}}` or `{{resolve:ssm-secure:…}}` reference) is rejected. Pass secrets
-   * through `environment`.
-   *
-   * @default {} - the script's event is an empty object
-   */
-  readonly parameters?: { [key: string]: any };
-
-  /**
-   * Environment variables of the script. Secrets are allowed (e.g.
-   * `secret.secretValueFromJson('password').unsafeUnwrap()`): they stay CloudFormation dynamic references
-   * in the template.
-   *
-   * @default - no environment variables
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Resources the script uses. For each, the script gets least-privilege permissions, network access when
-   * the target lives in a VPC (the script joins that VPC), and environment variables named
-   * `STP_<NAME>_<VARIABLE>` (e.g. `STP_MY_BUCKET_NAME`), where `<NAME>` is the target's construct id in
-   * upper snake case. Use `connectTo()` to give a target another name.
-   *
-   * @default - no connections
-   */
-  readonly connectTo?: IConstruct[];
-
-  /**
-   * The prefix of the variables that `connectTo` sets.
-   *
-   * @default 'STP_'
-   */
-  readonly variablePrefix?: string;
-
-  /**
-   * Which deployments run an `AFTER_DEPLOY` script again.
-   *
-   * @default RunPolicy.ON_STACK_CHANGE
-   */
-  readonly runPolicy?: RunPolicy;
-
-  /**
-   * Scripts of the same stack that must run before this one (migrate, then seed).
-   *
-   * @default - no order between this script and the others of the stack
-   */
-  readonly runAfter?: IDeploymentScript[];
-
-  /**
-   * Constructs of the same stack that must be deployed only after this script has run (e.g. the service
-   * that needs the migrated database). Their resources depend on the script, so they are deployed after it
-   * and deleted before it.
-   *
-   * @default - the script runs after every resource of the stack
-   */
-  readonly runBefore?: IConstruct[];
-
-  /**
-   * IAM statements added to the script's role (a container task's task role).
-   *
-   * @default - the script may only write its logs
-   */
-  readonly iamRoleStatements?: iam.PolicyStatement[];
-
-  /**
-   * How long the script may run. A script that runs longer fails the deployment with a message saying it
-   * timed out. At most 14 minutes for a `DeploymentScript`, 55 minutes for a `DeploymentTask`.
-   *
-   * @default Duration.minutes(10) for a `DeploymentScript`, Duration.minutes(30) for a `DeploymentTask`
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * The VPC the script runs in.
-   *
-   * @default - a `DeploymentScript` runs outside any VPC, unless a `connectTo` target lives in one; a
-   * `DeploymentTask` runs in the VPC of its `connectTo` targets, else of its `cluster`
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * Where in the VPC the script runs. A `DeploymentScript` requires `vpc` with it.
-   *
-   * @default - the VPC's private subnets with egress (a `DeploymentTask` with `assignPublicIp`: its public subnets)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * The security groups of the script. A `DeploymentScript` requires `vpc` with them.
-   *
-   * @default - a new security group that allows all outbound traffic
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-}
 
 /**
  * What every kind of deployment script shares, whatever runs its code (a Lambda function: `DeploymentScript`; a
@@ -167,8 +30,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
 
   private readonly options: DeploymentScriptOptions;
   private readonly orderedAfter: DeploymentScriptBase[] = [];
-  private compute?: ScriptCompute;
-  private variables?: ScriptVariables;
+  private started?: { readonly script: ScriptRef; readonly compute: ScriptCompute; readonly variables: ScriptVariables };
   private customResource?: CustomResource;
 
   protected constructor(scope: Construct, id: string, props: DeploymentScriptOptions) {
@@ -187,22 +49,22 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
 
   /** The principal the script's code runs as. */
   public get grantPrincipal(): iam.IPrincipal {
-    return this.started().grantPrincipal;
+    return this.compute().grantPrincipal;
   }
 
   /** The VPC the script runs in, if any. */
   public get vpc(): ec2.IVpc | undefined {
-    return this.started().vpc;
+    return this.compute().vpc;
   }
 
   /** The script's network connections. Only a script in a VPC has them. */
   public get connections(): ec2.Connections {
-    return this.started().connections();
+    return this.compute().connections();
   }
 
   /** Adds a statement to the script's role. */
   public addToRolePolicy(statement: iam.PolicyStatement): void {
-    this.started().addToRolePolicy(statement);
+    this.compute().addToRolePolicy(statement);
   }
 
   /**
@@ -211,10 +73,9 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * here if the script already runs in that VPC (give it `vpc`, or list the target in the `connectTo` prop).
    */
   public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
-    const { kind, noun } = this.started();
-    const binding = bindTarget(target, this.node.path, kind);
-    const variables = this.ledger().connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc, noun);
-    this.applyBinding(target, binding, variables);
+    const { script, variables } = this.state();
+    const binding = bindTarget(target, script.path, script.kind);
+    this.applyBinding(target, binding, variables.connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc));
   }
 
   /**
@@ -224,16 +85,15 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * and so runs, before it.
    */
   public runAfter(...scripts: IDeploymentScript[]): void {
-    const { kind, noun } = this.started();
-    checkRunAfter(`${kind} ${this.node.path}`, noun, Stack.of(this), scripts);
-    for (const script of scripts) {
-      const other = script as unknown as DeploymentScriptBase;
+    const { script } = this.state();
+    checkRunAfter(script, Stack.of(this), scripts);
+    for (const other of scripts as unknown as DeploymentScriptBase[]) {
       if (other === this) {
-        throw new Error(`${kind} ${this.node.path} cannot run after itself.`);
+        throw new Error(`${script.where} cannot run after itself.`);
       }
       const cycle = other.pathTo(this);
       if (cycle) {
-        throw new Error(`${kind} ${this.node.path} cannot run after ${other.node.path}: that would make a cycle (${[this, ...cycle].map((s) => s.node.path).join(' -> ')}). Remove one of the orderings.`);
+        throw new Error(`${script.where} cannot run after ${other.node.path}: that would make a cycle (${[this, ...cycle].map((s) => s.node.path).join(' -> ')}). Remove one of the orderings.`);
       }
       if (!this.orderedAfter.includes(other)) { this.orderedAfter.push(other); }
     }
@@ -244,11 +104,11 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * the script (and are deleted before it).
    */
   public runBefore(...constructs: IConstruct[]): void {
-    const kind = this.started().kind;
-    const resources = checkRunBefore(`${kind} ${this.node.path}`, Stack.of(this), constructs);
+    const { script } = this.state();
+    const resources = checkRunBefore(script, Stack.of(this), constructs);
     const own = resources.find((resource) => resource.node.scopes.includes(this));
     if (own) {
-      throw new Error(`${kind} ${this.node.path} cannot run before its own resource ${own.node.path}.`);
+      throw new Error(`${script.where} cannot run before its own resource ${own.node.path}.`);
     }
     // The construct-level dependency: public on every aws-cdk-lib of the peer range, where CfnResource#addDependency
     // is deprecated on the newest and its replacement (addResourceDependency) missing on the oldest.
@@ -256,20 +116,29 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
   }
 
   /**
-   * Called by the subclass once what runs the code exists: creates the custom resource, registers it with its
-   * provider and the stack's analysis, then applies `connectTo`, `runAfter` and `runBefore`.
+   * Called by the subclass once what runs the code exists: creates the custom resource with the properties every
+   * kind shares (trigger, parameters, run policy, timeout) around the kind's own, applies `connectTo`, `runAfter`
+   * and `runBefore`, and registers the script with its provider and the stack's analysis.
    *
    * @internal
    */
-  protected _start(compute: ScriptCompute, spec: ScriptResourceSpec): void {
-    this.compute = compute;
-    const { variables, connected } = planVariables(compute.kind, compute.noun, this.node.path, this.options, compute.environmentTarget,
-      spec.bindings, compute.vpc, spec.otherVariables);
-    this.variables = variables;
+  protected _start(script: ScriptRef, compute: ScriptCompute, spec: ScriptResourceSpec): void {
+    const options = this.options;
+    const { variables, connected } = planVariables(script, options, spec.bindings, compute.vpc, spec.otherVariables);
+    this.started = { script, compute, variables };
 
+    const stack = Stack.of(this);
+    const parameters = options.parameters ?? {};
+    const properties = {
+      ...spec.properties.first,
+      [PROP_TRIGGER]: this.trigger,
+      [PROP_PARAMETERS]: stack.toJsonString(parameters),
+      [PROP_RUN_POLICY]: this.runPolicy,
+      ...spec.properties.then,
+      [PROP_TIMEOUT_SECONDS]: String(spec.timeout.toSeconds()),
+    };
     const registry = ScriptRegistry.of(this);
     const runToken = this.runToken(registry);
-    const properties = spec.properties;
     this.customResource = new CustomResource(this, 'Default', {
       serviceToken: spec.serviceToken,
       resourceType: spec.resourceType,
@@ -281,20 +150,19 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       return dependsOn.length > 0 ? dependsOn : undefined;
     }, undefined));
 
-    const stack = Stack.of(this);
     this.node.addValidation({
       validate: () => {
-        const secret = findSecretReference(stack.resolve(spec.parameters));
-        return secret ? [secretReferenceError(this.node.path, secret, compute.kind)] : [];
+        const secret = findSecretReference(stack.resolve(parameters));
+        return secret ? [secretReferenceError(script, secret)] : [];
       },
     });
 
     for (const [target, binding, targetVariables] of connected) { this.applyBinding(target, binding, targetVariables); }
-    this.runAfter(...spec.runAfter ?? []);
-    this.runBefore(...spec.runBefore ?? []);
+    this.runAfter(...options.runAfter ?? []);
+    this.runBefore(...options.runBefore ?? []);
     // Last: once registered, the provider refers to the script's code, which a failed construction must not leave behind.
     spec.register({
-      kind: compute.kind,
+      kind: script.kind,
       resource: cfn,
       scope: this,
       runAfter: () => this.orderedAfter.map((other) => other.resource.node.defaultChild as CfnResource),
@@ -309,7 +177,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * @internal
    */
   protected _claimVariable(key: string, source: string): void {
-    this.ledger().claim(key, source);
+    this.state().variables.claim(key, source);
   }
 
   /**
@@ -318,24 +186,23 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * @internal
    */
   protected _addEnvironment(key: string, value: string): void {
-    this._claimVariable(key, environmentSource(this.started().noun));
-    this.started().setVariable(key, value);
+    this._claimVariable(key, environmentSource(this.state().script));
+    this.compute().setVariable(key, value);
   }
 
-  private ledger(): ScriptVariables {
-    if (!this.variables) { throw new Error(`${this.node.path} is still being constructed.`); }
-    return this.variables;
+  private state() {
+    if (!this.started) { throw new Error(`${this.node.path} is still being constructed.`); }
+    return this.started;
   }
 
-  private started(): ScriptCompute {
-    if (!this.compute) { throw new Error(`${this.node.path} is still being constructed.`); }
-    return this.compute;
+  private compute(): ScriptCompute {
+    return this.state().compute;
   }
 
   /** Gives the script what connecting to `target` means, once its variables are checked and recorded. */
   private applyBinding(target: IConstruct, binding: TargetBinding, variables: Array<[string, string]>): void {
-    for (const [key, value] of variables) { this.started().setVariable(key, value); }
-    const role = this.started().role;
+    for (const [key, value] of variables) { this.compute().setVariable(key, value); }
+    const role = this.compute().role;
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     suppressConnectFindings(role, target.node.path, binding.kind, binding.statements ?? []);
     binding.grant?.(this);

@@ -6,13 +6,15 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/shared/consts';
-import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
-import { DeploymentScriptProvider, SCRIPT_KIND } from './private/provider';
+import { DeploymentScriptBase } from './deployment-script-base';
+import { DeploymentScriptOptions } from './deployment-script-options';
+import { DeploymentScriptProvider } from './private/provider';
 import { pythonEntryFunction, validatePythonEntry } from './private/python-entry';
 import { checkNodeEntry } from './private/node-entry';
 import { parametersSizeError } from './private/parameters';
+import { LAMBDA_SCRIPT, ScriptRef } from './private/script-ref';
 import {
-  bindAll, Bindings, inferVpc, pathOf, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
+  bindAll, Bindings, inferVpc, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
 } from './private/script-support';
 import { PythonBundlingOptions } from './python-bundling-options';
 import { ScriptTrigger } from './script-trigger';
@@ -165,12 +167,13 @@ export class DeploymentScript extends DeploymentScriptBase {
 
   constructor(scope: Construct, id: string, props: DeploymentScriptProps) {
     // Checked before the construct joins the tree: bad input leaves nothing behind.
-    const { bindings, vpc } = validateProps(scope, id, props);
+    const script = ScriptRef.of(LAMBDA_SCRIPT, scope, id);
+    const { bindings, vpc } = validateProps(script, scope, props);
     const before = stackChildrenOf(scope);
     super(scope, id, props);
     Object.defineProperty(this, SCRIPT_SYMBOL, { value: true });
     try {
-      this.scriptFunction = this.build(props, bindings, vpc);
+      this.scriptFunction = this.build(script, props, bindings, vpc);
     } catch (error) {
       // What only aws-cdk-lib checks (or esbuild finds) fails here: the script leaves the tree as it found it.
       withdraw(this, before);
@@ -179,7 +182,7 @@ export class DeploymentScript extends DeploymentScriptBase {
   }
 
   /** Creates the script's function and custom resource; returns the function. */
-  private build(props: DeploymentScriptProps, bindings: Bindings, vpc: ec2.IVpc | undefined): lambda.Function {
+  private build(script: ScriptRef, props: DeploymentScriptProps, bindings: Bindings, vpc: ec2.IVpc | undefined): lambda.Function {
     const timeout = props.timeout ?? Duration.minutes(10);
 
     const logGroup = props.logGroup ?? (props.logRetention !== undefined
@@ -220,17 +223,13 @@ export class DeploymentScript extends DeploymentScriptBase {
       });
 
     const provider = DeploymentScriptProvider.of(this);
-    const parameters = props.parameters ?? {};
-    this._start({
-      kind: SCRIPT_KIND,
-      noun: 'script',
+    this._start(script, {
       vpc,
       grantPrincipal: scriptFunction.grantPrincipal,
       role: scriptFunction.role,
-      environmentTarget: {},
       connections: () => {
         if (!scriptFunction.isBoundToVpc) {
-          throw new Error(`DeploymentScript ${this.node.path} is not in a VPC, so it has no security group to connect: give it a 'vpc'.`);
+          throw new Error(`${script.where} is not in a VPC, so it has no security group to connect: give it a 'vpc'.`);
         }
         return scriptFunction.connections;
       },
@@ -240,21 +239,16 @@ export class DeploymentScript extends DeploymentScriptBase {
       serviceToken: provider.serviceToken,
       resourceType: consts.RESOURCE_TYPE,
       properties: {
-        [consts.PROP_FUNCTION_NAME]: scriptFunction.functionName,
-        [consts.PROP_TRIGGER]: props.trigger,
-        [consts.PROP_PARAMETERS]: Stack.of(this).toJsonString(parameters),
-        [consts.PROP_RUN_POLICY]: this.runPolicy,
+        first: { [consts.PROP_FUNCTION_NAME]: scriptFunction.functionName },
         // Without it, the runtime reports Lambda's own log group of the function.
-        ...logGroup ? { [consts.PROP_LOG_GROUP_NAME]: logGroup.logGroupName } : {},
-        [consts.PROP_TIMEOUT_SECONDS]: String(timeout.toSeconds()),
+        then: logGroup ? { [consts.PROP_LOG_GROUP_NAME]: logGroup.logGroupName } : {},
       },
-      parameters,
+      timeout,
       register: (entry) => provider.register(entry, scriptFunction),
       bindings,
-      runAfter: props.runAfter,
-      runBefore: props.runBefore,
     });
-    this.node.addValidation({ validate: () => [parametersSizeError(this.node.path, Stack.of(this), parameters)].filter((e): e is string => e !== undefined) });
+    const parameters = props.parameters ?? {};
+    this.node.addValidation({ validate: () => [parametersSizeError(script, Stack.of(this), parameters)].filter((e): e is string => e !== undefined) });
     return scriptFunction;
   }
 
@@ -287,10 +281,9 @@ export class DeploymentScript extends DeploymentScriptBase {
 const SCRIPT_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScript');
 
 /** Checks the props that must be right before anything is created; returns the bindings and the script's VPC. */
-function validateProps(scope: Construct, id: string, props: DeploymentScriptProps): { bindings: Bindings; vpc?: ec2.IVpc } {
-  const path = pathOf(scope, id);
-  const fail = (message: string): never => { throw new Error(`DeploymentScript ${path}: ${message}`); };
-  validateTriggerAndPolicy(fail, props);
+function validateProps(script: ScriptRef, scope: Construct, props: DeploymentScriptProps): { bindings: Bindings; vpc?: ec2.IVpc } {
+  const fail = (message: string): never => script.fail(message);
+  validateTriggerAndPolicy(script, props);
   if (props.entry !== undefined && props.code !== undefined) {
     fail(`both 'entry' (${props.entry}) and 'code' are given. Give 'entry' for a script bundled with esbuild, or 'code' with 'handler' and 'runtime' for prebuilt code, not both.`);
   }
@@ -306,7 +299,7 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
     }
   }
   if (props.entry?.endsWith('.py') || props.pythonBundling !== undefined) {
-    validatePythonEntry(fail, scope, props);
+    validatePythonEntry(script, scope, props);
   }
   if (props.entry?.endsWith('.py')) {
     // checked above
@@ -349,11 +342,11 @@ function validateProps(scope: Construct, id: string, props: DeploymentScriptProp
     fail("both 'securityGroups' and 'allowAllOutbound' are given. Configure outbound rules on your security groups instead.");
   }
   if (props.entry !== undefined && !props.entry.endsWith('.py')) {
-    checkNodeEntry(fail, scope, { entry: props.entry, depsLockFilePath: props.depsLockFilePath, bundling: props.bundling });
+    checkNodeEntry(script, scope, { entry: props.entry, depsLockFilePath: props.depsLockFilePath, bundling: props.bundling });
   }
-  const bindings = bindAll(props.connectTo, path, SCRIPT_KIND);
-  const vpc = props.vpc ?? inferVpc(SCRIPT_KIND, 'script', path, bindings);
-  validateInputs(SCRIPT_KIND, 'script', scope, path, props, {}, { bindings, vpc });
+  const bindings = bindAll(props.connectTo, script);
+  const vpc = props.vpc ?? inferVpc(script, bindings);
+  validateInputs(script, scope, props, { bindings, vpc });
   DeploymentScriptProvider.existingIn(Stack.of(scope));
   return { bindings, vpc };
 }

@@ -5,13 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as consts from '../lambda-runtime/shared/consts';
-import { DeploymentScriptBase, DeploymentScriptOptions } from './deployment-script-base';
-import { EnvironmentTarget } from './private/environment';
+import { DeploymentScriptBase } from './deployment-script-base';
+import { DeploymentScriptOptions } from './deployment-script-options';
 import { fargateSize } from './private/fargate-size';
 import {
-  bindAll, Bindings, inferVpc, pathOf, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
+  bindAll, Bindings, inferVpc, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
 } from './private/script-support';
-import { DeploymentTaskProvider, TASK_KIND } from './private/task-provider';
+import { CONTAINER_TASK, ScriptRef } from './private/script-ref';
+import { DeploymentTaskProvider } from './private/task-provider';
 
 /**
  * Properties of a `DeploymentTask`: a one-off ECS Fargate task that runs a command in a container image (your
@@ -152,7 +153,8 @@ export class DeploymentTask extends DeploymentScriptBase {
 
   constructor(scope: Construct, id: string, props: DeploymentTaskProps) {
     // Checked before the construct joins the tree: bad input leaves nothing behind.
-    const checked = validateProps(scope, id, props);
+    const script = ScriptRef.of(CONTAINER_TASK, scope, id);
+    const checked = validateProps(script, scope, props);
     const before = stackChildrenOf(scope);
     super(scope, id, props);
     Object.defineProperty(this, TASK_SYMBOL, { value: true });
@@ -163,7 +165,7 @@ export class DeploymentTask extends DeploymentScriptBase {
       const subnets = vpc.selectSubnets(props.vpcSubnets ?? (assignPublicIp ? { subnetType: ec2.SubnetType.PUBLIC } : {}));
       if (!assignPublicIp && subnets.subnets.length > 0 && subnets.subnets.every((subnet) => vpc.publicSubnets.includes(subnet))) {
         Annotations.of(this).addWarningV2('cdk-deployment-script:taskInPublicSubnetWithoutPublicIp',
-          `DeploymentTask ${this.node.path} runs in public subnets without a public IP address: it can pull its image and write its log `
+          `${script.where} runs in public subnets without a public IP address: it can pull its image and write its log `
           + 'only through VPC endpoints. Set assignPublicIp: true, or select private subnets with egress (vpcSubnets).');
       }
       const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -201,16 +203,12 @@ export class DeploymentTask extends DeploymentScriptBase {
 
       const provider = DeploymentTaskProvider.of(this);
       this.cluster = props.cluster ?? clusterOf(this, provider.defaultCluster(), vpc);
-      const parameters = props.parameters ?? {};
       const taskRole = this.taskDefinition.taskRole;
       const container = this.container;
-      this._start({
-        kind: TASK_KIND,
-        noun: 'task',
+      this._start(script, {
         vpc,
         grantPrincipal: taskRole.grantPrincipal,
         role: taskRole,
-        environmentTarget: ENVIRONMENT_TARGET,
         connections: () => connections,
         addToRolePolicy: (statement) => this.taskDefinition.addToTaskRolePolicy(statement),
         setVariable: (key, value) => container.addEnvironment(key, value),
@@ -218,29 +216,26 @@ export class DeploymentTask extends DeploymentScriptBase {
         serviceToken: provider.serviceToken,
         resourceType: consts.TASK_RESOURCE_TYPE,
         properties: {
-          [consts.PROP_TRIGGER]: props.trigger,
-          [consts.PROP_PARAMETERS]: Stack.of(this).toJsonString(parameters),
-          [consts.PROP_RUN_POLICY]: this.runPolicy,
-          [consts.PROP_TASK_DEFINITION]: this.taskDefinition.taskDefinitionArn,
-          [consts.PROP_CLUSTER]: this.cluster.clusterArn,
-          [consts.PROP_CONTAINER_NAME]: CONTAINER_NAME,
-          [consts.PROP_SUBNETS]: subnets.subnetIds,
-          [consts.PROP_SECURITY_GROUPS]: securityGroups.map((group) => group.securityGroupId),
-          [consts.PROP_ASSIGN_PUBLIC_IP]: assignPublicIp ? 'ENABLED' : 'DISABLED',
-          ...(props.platformVersion !== undefined ? { [consts.PROP_PLATFORM_VERSION]: props.platformVersion } : {}),
-          [consts.PROP_LOG_GROUP_NAME]: this.logGroup.logGroupName,
-          [consts.PROP_LOG_STREAM_PREFIX]: streamPrefix,
-          [consts.PROP_TIMEOUT_SECONDS]: String(this.timeout.toSeconds()),
+          then: {
+            [consts.PROP_TASK_DEFINITION]: this.taskDefinition.taskDefinitionArn,
+            [consts.PROP_CLUSTER]: this.cluster.clusterArn,
+            [consts.PROP_CONTAINER_NAME]: CONTAINER_NAME,
+            [consts.PROP_SUBNETS]: subnets.subnetIds,
+            [consts.PROP_SECURITY_GROUPS]: securityGroups.map((group) => group.securityGroupId),
+            [consts.PROP_ASSIGN_PUBLIC_IP]: assignPublicIp ? 'ENABLED' : 'DISABLED',
+            ...(props.platformVersion !== undefined ? { [consts.PROP_PLATFORM_VERSION]: props.platformVersion } : {}),
+            [consts.PROP_LOG_GROUP_NAME]: this.logGroup.logGroupName,
+            [consts.PROP_LOG_STREAM_PREFIX]: streamPrefix,
+          },
         },
-        parameters,
+        timeout: this.timeout,
         register: (entry) => provider.register(entry, { taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup }),
         bindings,
         otherVariables: secretVariables(props),
-        runAfter: props.runAfter,
-        runBefore: props.runBefore,
       });
 
-      this.node.addValidation({ validate: () => this.validateOverrides(parameters) });
+      const parameters = props.parameters ?? {};
+      this.node.addValidation({ validate: () => this.validateOverrides(script, parameters) });
     } catch (error) {
       // What only aws-cdk-lib checks fails here: the task leaves the tree as it found it.
       withdraw(this, before);
@@ -267,16 +262,16 @@ export class DeploymentTask extends DeploymentScriptBase {
   }
 
   /** RunTask's overrides carry the parameters: parameters known at synth that cannot fit fail now rather than at deploy time. */
-  private validateOverrides(parameters: { [key: string]: any }): string[] {
+  private validateOverrides(script: ScriptRef, parameters: { [key: string]: any }): string[] {
     const json = Stack.of(this).resolve(Stack.of(this).toJsonString(parameters));
     if (typeof json !== 'string') { return []; } // holds references: checked at deploy time
     const size = Buffer.byteLength(json, 'utf8');
     // The context variables take about 1 KB at most (the longest stack ARN, logical and physical ids).
     const room = consts.MAX_TASK_OVERRIDES_CHARACTERS - 1200;
     return size > room
-      ? [`DeploymentTask ${this.node.path}: parameters take ${size} bytes as JSON. A task receives them in RunTask's container overrides, `
+      ? [script.error(`parameters take ${size} bytes as JSON. A task receives them in RunTask's container overrides, `
         + `which hold ${consts.MAX_TASK_OVERRIDES_CHARACTERS} characters with the run's context: keep parameters under ${room} bytes, `
-        + 'and pass large data another way (an S3 object or an SSM parameter whose name you pass).']
+        + 'and pass large data another way (an S3 object or an SSM parameter whose name you pass).').message]
       : [];
   }
 }
@@ -288,8 +283,6 @@ const CONTAINER_NAME = 'task';
 
 const SECRETS_SOURCE = "the task's secrets";
 
-/** A container takes any variable name, save the library's own prefix. */
-const ENVIRONMENT_TARGET: EnvironmentTarget = { kind: TASK_KIND, lambda: false };
 
 /** The awslogs stream prefix: the construct id, with what a log stream name cannot hold replaced. */
 function logStreamPrefix(id: string): string {
@@ -316,10 +309,9 @@ function vpcOfCluster(cluster: ecs.ICluster): ec2.IVpc | undefined {
 }
 
 /** Checks the props that must be right before anything is created; returns the bindings and the task's VPC. */
-function validateProps(scope: Construct, id: string, props: DeploymentTaskProps): { bindings: Bindings; vpc: ec2.IVpc; size: { cpu: number; memory: number } } {
-  const path = pathOf(scope, id);
-  const fail = (message: string): never => { throw new Error(`DeploymentTask ${path}: ${message}`); };
-  validateTriggerAndPolicy(fail, props);
+function validateProps(script: ScriptRef, scope: Construct, props: DeploymentTaskProps): { bindings: Bindings; vpc: ec2.IVpc; size: { cpu: number; memory: number } } {
+  const fail = (message: string): never => script.fail(message);
+  validateTriggerAndPolicy(script, props);
   if (props.image === undefined) {
     fail("'image' is missing. Give the container image, e.g. image: ecs.ContainerImage.fromAsset('app') for your application's Dockerfile.");
   }
@@ -353,13 +345,13 @@ function validateProps(scope: Construct, id: string, props: DeploymentTaskProps)
     }
   }
 
-  const bindings = bindAll(props.connectTo, path, TASK_KIND);
-  const targetVpc = inferVpc(TASK_KIND, 'task', path, bindings);
+  const bindings = bindAll(props.connectTo, script);
+  const targetVpc = inferVpc(script, bindings);
   const vpc = props.vpc ?? targetVpc ?? (props.cluster ? vpcOfCluster(props.cluster) : undefined);
   if (!vpc) {
     return fail("a Fargate task runs in a VPC, and none is known. Give 'vpc', a 'cluster' that knows its VPC, or connect the task to a target in a VPC.");
   }
-  validateInputs(TASK_KIND, 'task', scope, path, props, ENVIRONMENT_TARGET, { bindings, vpc, otherVariables: secretVariables(props) });
+  validateInputs(script, scope, props, { bindings, vpc, otherVariables: secretVariables(props) });
   DeploymentTaskProvider.existingIn(Stack.of(scope));
   return { bindings, vpc, size };
 }

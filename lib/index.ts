@@ -1,3 +1,4 @@
+export * from './deployment-script-options';
 export * from './deployment-script-base';
 export * from './deployment-script';
 export * from './deployment-task';

@@ -2,6 +2,9 @@
 // its own modules: an app with one DeploymentScript does not pay for loading DeploymentTask, ECS or connectTo's
 // adapters. Run after `jsii` (npm run compile) on the JavaScript it emitted; running it again changes nothing.
 //
+// The technique is aws-cdk's own: its build tool `tools/@aws-cdk/lazify` in the aws/aws-cdk repository (Apache-2.0)
+// rewrites aws-cdk-lib's compiled modules the same way. This is a separate, smaller implementation for this library.
+//
 // - A top-level `const x = require("m")` (or `__importStar(require("m"))`) becomes a function that requires the
 //   module on its first call and then returns it, and every use of `x` becomes `x()`.
 // - `__exportStar(require("./m"), exports)` becomes one getter per name the module exports, so that an index

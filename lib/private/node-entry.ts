@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { ScriptRef } from './script-ref';
 
 /** The lock files aws-cdk-lib's NodejsFunction looks for, in its order. */
 const LOCK_FILES = ['pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb', 'package-lock.json'];
@@ -20,7 +21,8 @@ export interface NodeEntryProps {
  * and esbuild. Without esbuild, aws-cdk-lib silently falls back to bundling in Docker and, without Docker, fails
  * with its own minified source in the message; this stops first and says the one command that fixes it.
  */
-export function checkNodeEntry(fail: (message: string) => never, scope: Construct, props: NodeEntryProps): void {
+export function checkNodeEntry(script: ScriptRef, scope: Construct, props: NodeEntryProps): void {
+  const fail = (message: string): never => script.fail(message);
   const entry = path.resolve(props.entry);
   if (!fs.existsSync(entry)) {
     fail(`'entry' is ${props.entry}, and there is no such file (${entry}). Give the path of the script's file, `

@@ -1,4 +1,5 @@
 import { CfnDynamicReference, IResolvable, SecretValue, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { ScriptRef } from './script-ref';
 
 /** CloudFormation dynamic references that resolve to a secret at deploy time. */
 const SECRET_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure):/;
@@ -6,21 +7,16 @@ const SECRET_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure):/;
 const FIX = 'Pass secrets to the script through `environment` instead: parameters are written to the template in clear text.';
 const TASK_FIX = 'Pass secrets to the task through `secrets` (or `environment`) instead: parameters are written to the template in clear text.';
 
-/** The class whose parameters are checked, for messages: `DeploymentScript` (the default) or `DeploymentTask`. */
-export type ParametersOwner = 'DeploymentScript' | 'DeploymentTask';
-
 /**
  * Checks, before anything is created, that `parameters` can travel as one JSON document and holds no secret
  * that can be seen without resolving the app. Throws an error naming the prop path, the value and the fix.
  *
  * Secrets hidden behind lazy tokens are found later by {@link findSecretReference} on the resolved document.
  */
-export function validateParameters(scriptPath: string, parameters: { [key: string]: any }, stack: Stack, kind: ParametersOwner = 'DeploymentScript'): void {
+export function validateParameters(script: ScriptRef, parameters: { [key: string]: any }, stack: Stack): void {
   const seen = new Set<object>();
-  const secretFix = fixFor(kind);
-  const fail = (path: string, problem: string, fix: string): never => {
-    throw new Error(`${kind} ${scriptPath}: ${path} ${problem}. ${fix}`);
-  };
+  const secretFix = fixFor(script);
+  const fail = (path: string, problem: string, fix: string): never => script.fail(`${path} ${problem}. ${fix}`);
 
   const visit = (value: any, path: string): void => {
     if (value === null || typeof value === 'boolean') { return; }
@@ -116,12 +112,12 @@ export function findSecretReference(resolved: any): string | undefined {
   return undefined;
 }
 
-export function secretReferenceError(scriptPath: string, reference: string, kind: ParametersOwner = 'DeploymentScript'): string {
-  return `${kind} ${scriptPath}: parameters hold a secret reference (${JSON.stringify(reference)}). ${fixFor(kind)}`;
+export function secretReferenceError(script: ScriptRef, reference: string): string {
+  return script.error(`parameters hold a secret reference (${JSON.stringify(reference)}). ${fixFor(script)}`).message;
 }
 
-function fixFor(kind: ParametersOwner): string {
-  return kind === 'DeploymentTask' ? TASK_FIX : FIX;
+function fixFor(script: ScriptRef): string {
+  return script.lambda ? FIX : TASK_FIX;
 }
 
 function truncate(text: string): string {
@@ -139,12 +135,12 @@ export const MAX_SCRIPT_PARAMETERS_BYTES = 120 * 1024;
  * The size check of a `DeploymentScript`'s parameters, once the app is resolved (references count as their
  * CloudFormation form: what the template holds).
  */
-export function parametersSizeError(scriptPath: string, stack: Stack, parameters: { [key: string]: any }): string | undefined {
+export function parametersSizeError(script: ScriptRef, stack: Stack, parameters: { [key: string]: any }): string | undefined {
   const resolved = stack.resolve(stack.toJsonString(parameters));
   const size = Buffer.byteLength(typeof resolved === 'string' ? resolved : JSON.stringify(resolved), 'utf8');
   return size > MAX_SCRIPT_PARAMETERS_BYTES
-    ? `DeploymentScript ${scriptPath}: 'parameters' take ${size} bytes as JSON, over the ${MAX_SCRIPT_PARAMETERS_BYTES} that CloudFormation `
+    ? script.error(`'parameters' take ${size} bytes as JSON, over the ${MAX_SCRIPT_PARAMETERS_BYTES} that CloudFormation `
       + 'can hand to the script (it sends them to the provider in an asynchronous Lambda invocation, twice on an update). '
-      + 'Pass large data another way: put it in an S3 object or an SSM parameter and pass its name.'
+      + 'Pass large data another way: put it in an S3 object or an SSM parameter and pass its name.').message
     : undefined;
 }

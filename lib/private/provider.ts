@@ -8,6 +8,7 @@ import { suppressProviderFindings } from './nag';
 import { RESULT_PARAMETER_PREFIX, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
+import { LAMBDA_SCRIPT } from './script-ref';
 
 /** Where the build puts the bundled runtime handler (scripts/bundle-runtime.mjs). */
 const RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'runtime');
@@ -106,7 +107,7 @@ export class DeploymentScriptProvider extends Construct {
     suppressProviderFindings(this.runtimeFunction, provider);
     this.serviceToken = provider.serviceToken;
 
-    this.node.addValidation({ validate: () => this.registry.errorsOf(SCRIPT_KIND) });
+    this.node.addValidation({ validate: () => this.registry.errorsOf(LAMBDA_SCRIPT.kind) });
   }
 
   /** Registers a script: the runtime may invoke its function, and the stack's analysis takes it into account. */
@@ -165,5 +166,3 @@ class InlinePolicyRole extends iam.Role {
   }
 }
 
-/** The `kind` of the Lambda scripts' registry entries: the class name, as messages name it. */
-export const SCRIPT_KIND = 'DeploymentScript';

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { DeploymentScriptProps } from '../deployment-script';
 import { REQUIREMENTS_FILE, requirementsBundling } from './pip-bundling';
+import { ScriptRef } from './script-ref';
 
 /**
  * The runtime of a `.py` entry: the newest Python runtime generally available in Lambda that every aws-cdk-lib of
@@ -31,7 +32,8 @@ export function isPythonEntry(entry: string | undefined): boolean {
  * Checks the props of a `.py` entry, and that `pythonBundling` comes with one. `path` is the construct's path,
  * `scope` its future parent.
  */
-export function validatePythonEntry(fail: (message: string) => never, scope: Construct, props: DeploymentScriptProps): void {
+export function validatePythonEntry(script: ScriptRef, scope: Construct, props: DeploymentScriptProps): void {
+  const fail = (message: string): never => script.fail(message);
   const entry = props.entry;
   if (!isPythonEntry(entry)) {
     if (props.pythonBundling === undefined) { return; }

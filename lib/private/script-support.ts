@@ -1,37 +1,32 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import type { DeploymentScriptOptions, IDeploymentScript } from '../deployment-script-base';
 import { bindTarget, TargetBinding, upperSnakeCase } from '../connect';
+import { DeploymentScriptOptions } from '../deployment-script-options';
 import { RunPolicy } from '../run-policy';
 import { ScriptTrigger } from '../script-trigger';
-import { EnvironmentTarget } from './environment';
-import { ParametersOwner, validateParameters } from './parameters';
+import { validateParameters } from './parameters';
+import { ScriptRef } from './script-ref';
 import { ScriptEntry } from './stack-analysis';
 import { DEFAULT_VARIABLE_PREFIX, ScriptVariables } from './variables';
 
-/** The kinds of deployment script, by class name: how messages name them. */
-export type ScriptKind = ParametersOwner;
-
 /** A connectTo target and what connecting to it gives. */
 export type Bindings = ReadonlyArray<readonly [IConstruct, TargetBinding]>;
+
+/** Variables set otherwise than through `environment` (a container's secrets), with where they come from. */
+export type OtherVariables = ReadonlyArray<readonly [string, string]>;
 
 /**
  * What runs a deployment script's code (a Lambda function, a container task): how `DeploymentScriptBase` reaches it to
  * apply `connectTo`, `addEnvironment` and `addToRolePolicy`.
  */
 export interface ScriptCompute {
-  readonly kind: ScriptKind;
-  /** 'script' or 'task', for messages. */
-  readonly noun: string;
   /** The VPC the code runs in, if any. */
   readonly vpc?: ec2.IVpc;
   readonly grantPrincipal: iam.IPrincipal;
   /** The role the code runs with, for targets that bind resources to it. */
   readonly role?: iam.IRole;
-  /** Which variable names the code's environment accepts. */
-  readonly environmentTarget: EnvironmentTarget;
   /** The code's security groups; throws, naming the fix, when it runs in no VPC. */
   connections(): ec2.Connections;
   addToRolePolicy(statement: iam.PolicyStatement): void;
@@ -39,31 +34,35 @@ export interface ScriptCompute {
   setVariable(key: string, value: string): void;
 }
 
-/** The custom resource of a deployment script, and how it joins its provider and the stack's analysis. */
+/**
+ * The custom resource of a deployment script, as far as its kind decides it, and how it joins its provider and the
+ * stack's analysis. What every kind shares (trigger, parameters, run policy, timeout) the base writes itself.
+ */
 export interface ScriptResourceSpec {
   readonly serviceToken: string;
   readonly resourceType: string;
-  /** The custom resource's properties, without the service token and the run token. */
-  readonly properties: { [key: string]: any };
-  /** The `parameters` prop, checked for secrets once the app is resolved. */
-  readonly parameters: { [key: string]: any };
+  /**
+   * The kind's own properties: `first` before the shared ones, `then` after them. The order of a resource's
+   * properties is part of its template, so each stays where it has always been.
+   */
+  readonly properties: { readonly first?: { [key: string]: any }; readonly then?: { [key: string]: any } };
+  /** How long the script may run, its kind's default applied. */
+  readonly timeout: Duration;
   /** Registers the script with its provider (grants) and the stack's analysis. */
   readonly register: (entry: ScriptEntry) => void;
+  /** The connectTo targets of the props, bound once before the script was created. */
   readonly bindings: Bindings;
-  /** Variables set otherwise than through `environment` (a container's secrets), with where they come from. */
-  readonly otherVariables?: ReadonlyArray<readonly [string, string]>;
-  readonly runAfter?: IDeploymentScript[];
-  readonly runBefore?: IConstruct[];
+  readonly otherVariables?: OtherVariables;
 }
 
 /** Binds each target; throws, naming the target, for a target of no known kind. */
-export function bindAll(targets: IConstruct[] | undefined, path: string, kind: ScriptKind): Bindings {
-  return (targets ?? []).map((target) => [target, bindTarget(target, path, kind)] as const);
+export function bindAll(targets: IConstruct[] | undefined, script: ScriptRef): Bindings {
+  return (targets ?? []).map((target) => [target, bindTarget(target, script.path, script.kind)] as const);
 }
 
 /** Where a variable from the `environment` prop or `addEnvironment` comes from, in messages about clashes. */
-export function environmentSource(noun: string): string {
-  return `the ${noun}'s environment`;
+export function environmentSource(script: ScriptRef): string {
+  return `the ${script.noun}'s environment`;
 }
 
 /**
@@ -71,31 +70,32 @@ export function environmentSource(noun: string): string {
  * secrets), then each connectTo target's. Throws, naming the prop and the fix, at the first that cannot be set. Run
  * on the props before the script is created, so that bad input leaves nothing behind, and again by the script itself.
  */
-export function planVariables(kind: ScriptKind, noun: string, path: string, props: DeploymentScriptOptions, target: EnvironmentTarget,
-  bindings: Bindings, vpc: ec2.IVpc | undefined, otherVariables: ReadonlyArray<readonly [string, string]> = []) {
-  const variables = new ScriptVariables(`${kind} ${path}`, path, props.variablePrefix ?? DEFAULT_VARIABLE_PREFIX, target);
-  for (const key of Object.keys(props.environment ?? {})) { variables.claim(key, environmentSource(noun)); }
+export function planVariables(script: ScriptRef, props: DeploymentScriptOptions, bindings: Bindings, vpc: ec2.IVpc | undefined,
+  otherVariables: OtherVariables = []) {
+  const variables = new ScriptVariables(script, props.variablePrefix ?? DEFAULT_VARIABLE_PREFIX);
+  for (const key of Object.keys(props.environment ?? {})) { variables.claim(key, environmentSource(script)); }
   for (const [key, source] of otherVariables) { variables.claim(key, source); }
-  const connected = bindings.map(([connectTarget, binding]) =>
-    [connectTarget, binding, variables.connect(connectTarget, binding, upperSnakeCase(connectTarget.node.id), vpc, noun)] as const);
+  const connected = bindings.map(([target, binding]) =>
+    [target, binding, variables.connect(target, binding, upperSnakeCase(target.node.id), vpc)] as const);
   return { variables, connected };
 }
 
-/** Checks that `scripts` are deployment scripts of `stack`; `where` names the script (`<kind> <path>`) in messages. */
-export function checkRunAfter(where: string, noun: string, stack: Stack, scripts: readonly IConstruct[]): void {
-  for (const script of scripts) {
-    if (!isAnyDeploymentScript(script)) {
-      throw new Error(`${where}: runAfter takes deployment scripts, got ${script.node.path}. To deploy a construct after the ${noun}, use runBefore.`);
+/** Checks that `others` are deployment scripts of `stack`, which `script` can run after. */
+export function checkRunAfter(script: ScriptRef, stack: Stack, others: readonly IConstruct[]): void {
+  for (const other of others) {
+    if (!isAnyDeploymentScript(other)) {
+      script.fail(`runAfter takes deployment scripts, got ${other.node.path}. To deploy a construct after the ${script.noun}, use runBefore.`);
     }
-    if (Stack.of(script) !== stack) {
-      throw new Error(`${where} cannot run after ${script.node.path}: it is in another stack (${Stack.of(script).node.path}). `
+    if (Stack.of(other) !== stack) {
+      throw new Error(`${script.where} cannot run after ${other.node.path}: it is in another stack (${Stack.of(other).node.path}). `
         + 'Scripts are ordered within a stack; order stacks with stack.addDependency().');
     }
   }
 }
 
 /** Checks that `constructs` are of `stack` and have resources to order; returns those resources. */
-export function checkRunBefore(where: string, stack: Stack, constructs: readonly IConstruct[]): CfnResource[] {
+export function checkRunBefore(script: ScriptRef, stack: Stack, constructs: readonly IConstruct[]): CfnResource[] {
+  const where = script.where;
   return constructs.flatMap((construct) => {
     if (Stack.of(construct) !== stack) {
       throw new Error(`${where} cannot run before ${construct.node.path}: it is in another stack (${Stack.of(construct).node.path}). `
@@ -110,26 +110,22 @@ export function checkRunBefore(where: string, stack: Stack, constructs: readonly
 }
 
 /** The VPC the targets live in, if any; throws if they live in different VPCs. */
-export function inferVpc(kind: ScriptKind, noun: string, path: string, bindings: Bindings): ec2.IVpc | undefined {
+export function inferVpc(script: ScriptRef, bindings: Bindings): ec2.IVpc | undefined {
   let found: [IConstruct, ec2.IVpc] | undefined;
   for (const [target, binding] of bindings) {
     if (!binding.vpc) { continue; }
     if (found && found[1].vpcId !== binding.vpc.vpcId) {
-      throw new Error(`${kind} ${path}: connectTo targets live in different VPCs (${found[0].node.path} in ${found[1].node.path}, `
-        + `${target.node.path} in ${binding.vpc.node.path}). A ${noun} runs in one VPC: give 'vpc' and connect to targets of that VPC only.`);
+      script.fail(`connectTo targets live in different VPCs (${found[0].node.path} in ${found[1].node.path}, `
+        + `${target.node.path} in ${binding.vpc.node.path}). A ${script.noun} runs in one VPC: give 'vpc' and connect to targets of that VPC only.`);
     }
     found = found ?? [target, binding.vpc];
   }
   return found?.[1];
 }
 
-/** The path a construct will have once created as `id` in `scope`. */
-export function pathOf(scope: Construct, id: string): string {
-  return scope.node.path ? `${scope.node.path}/${id}` : id;
-}
-
 /** Checks `trigger` and `runPolicy`, the first props every deployment script checks. */
-export function validateTriggerAndPolicy(fail: (message: string) => never, props: DeploymentScriptOptions): void {
+export function validateTriggerAndPolicy(script: ScriptRef, props: DeploymentScriptOptions): void {
+  const fail = (message: string) => script.fail(message);
   if (!Object.values(ScriptTrigger).includes(props.trigger)) {
     fail(`'trigger' is ${JSON.stringify(props.trigger)}. Use ScriptTrigger.AFTER_DEPLOY or ScriptTrigger.BEFORE_DELETE.`);
   }
@@ -147,13 +143,13 @@ export function validateTriggerAndPolicy(fail: (message: string) => never, props
  * `runAfter` and `runBefore`, the last props every deployment script checks before it is created, so that a script
  * that cannot be created leaves nothing behind. `input.vpc` is the VPC the script will run in.
  */
-export function validateInputs(kind: ScriptKind, noun: string, scope: Construct, path: string, props: DeploymentScriptOptions,
-  target: EnvironmentTarget, input: { bindings: Bindings; vpc?: ec2.IVpc; otherVariables?: ReadonlyArray<readonly [string, string]> }): void {
-  validateParameters(path, props.parameters ?? {}, Stack.of(scope), kind);
-  planVariables(kind, noun, path, props, target, input.bindings, input.vpc, input.otherVariables);
+export function validateInputs(script: ScriptRef, scope: Construct, props: DeploymentScriptOptions,
+  input: { bindings: Bindings; vpc?: ec2.IVpc; otherVariables?: OtherVariables }): void {
   const stack = Stack.of(scope);
-  checkRunAfter(`${kind} ${path}`, noun, stack, props.runAfter ?? []);
-  checkRunBefore(`${kind} ${path}`, stack, props.runBefore ?? []);
+  validateParameters(script, props.parameters ?? {}, stack);
+  planVariables(script, props, input.bindings, input.vpc, input.otherVariables);
+  checkRunAfter(script, stack, props.runAfter ?? []);
+  checkRunBefore(script, stack, props.runBefore ?? []);
 }
 
 const BASE_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScriptBase');

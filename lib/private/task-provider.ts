@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
+import { CONTAINER_TASK } from './script-ref';
 
 /** Where the build puts the bundled task runtime (scripts/bundle-runtime.mjs): `index.onEvent`, `index.isComplete`. */
 const TASK_RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'task-runtime');
@@ -19,8 +20,6 @@ const TASK_RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'task-runt
  */
 export const TASK_PROVIDER_ID = 'DeploymentTaskProvider';
 
-/** The `kind` of the container tasks' registry entries: the class name, as messages name it. */
-export const TASK_KIND = 'DeploymentTask';
 
 /** What the provider must be allowed to do for one task. */
 export interface TaskGrants {
@@ -106,7 +105,7 @@ export class DeploymentTaskProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
 
-    this.node.addValidation({ validate: () => this.registry.errorsOf(TASK_KIND) });
+    this.node.addValidation({ validate: () => this.registry.errorsOf(CONTAINER_TASK.kind) });
   }
 
   /**

@@ -2,7 +2,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { RESERVED_ENV_PREFIX } from '../../lambda-runtime/shared/consts';
 import { TargetBinding } from '../connect';
-import { EnvironmentTarget, validateEnvironmentKey } from './environment';
+import { validateEnvironmentKey } from './environment';
+import { ScriptRef } from './script-ref';
 
 /** The default prefix of the variables that `connectTo` sets. */
 export const DEFAULT_VARIABLE_PREFIX = 'STP_';
@@ -18,27 +19,20 @@ export class ScriptVariables {
   private readonly targetNames = new Map<string, string>();
 
   /**
-   * @param where how messages name the script: `<kind> <path>`
-   * @param path the script's construct path
+   * @param script the script whose variables these are
    * @param prefix the `variablePrefix`, checked here
-   * @param target which variable names the script's code accepts
    */
-  constructor(
-    private readonly where: string,
-    private readonly path: string,
-    private readonly prefix: string,
-    private readonly target: EnvironmentTarget,
-  ) {
-    checkPrefix(where, prefix, target);
+  constructor(private readonly script: ScriptRef, private readonly prefix: string) {
+    checkPrefix(script, prefix);
   }
 
   /** Takes a variable set otherwise than by connectTo (`environment`, `addEnvironment`, a container's secrets). */
   public claim(key: string, source: string): void {
     const previous = this.sources.get(key);
     if (previous !== undefined && previous !== source) {
-      throw new Error(`${this.where}: environment variable '${key}' is already set by ${previous}. Choose another name.`);
+      this.script.fail(`environment variable '${key}' is already set by ${previous}. Choose another name.`);
     }
-    validateEnvironmentKey(this.path, key, previous === undefined ? {} : { [key]: '' }, this.target);
+    validateEnvironmentKey(this.script, key, previous === undefined ? {} : { [key]: '' });
     this.sources.set(key, source);
   }
 
@@ -46,23 +40,24 @@ export class ScriptVariables {
    * Takes the variables of a connectTo target named `name`, after checking the name, the VPC the target lives in
    * against `vpc` (the script's) and each variable. Returns the variables, prefixed, for the caller to set.
    */
-  public connect(target: IConstruct, binding: TargetBinding, name: string, vpc: ec2.IVpc | undefined, noun: string): Array<[string, string]> {
-    const where = this.where;
+  public connect(target: IConstruct, binding: TargetBinding, name: string, vpc: ec2.IVpc | undefined): Array<[string, string]> {
+    const script: ScriptRef = this.script;
+    const noun = script.noun;
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
-      throw new Error(`${where}: the name of connectTo target ${target.node.path} is '${name}'. Give a name in upper snake case starting with a letter, e.g. connectTo(target, { name: 'MAIN_DB' }).`);
+      script.fail(`the name of connectTo target ${target.node.path} is '${name}'. Give a name in upper snake case starting with a letter, e.g. connectTo(target, { name: 'MAIN_DB' }).`);
     }
     const previous = this.targetNames.get(name);
     if (previous !== undefined) {
-      throw new Error(`${where}: connectTo targets ${previous} and ${target.node.path} have the same name '${name}'. `
+      script.fail(`connectTo targets ${previous} and ${target.node.path} have the same name '${name}'. `
         + 'Give one of them another name with connectTo(target, { name }).');
     }
     if (binding.vpc) {
       if (!vpc) {
-        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in a VPC, and the ${noun} does not. `
+        script.fail(`connectTo target ${target.node.path} (${binding.kind}) lives in a VPC, and the ${noun} does not. `
           + `List it in the 'connectTo' prop, so that the ${noun} joins its VPC, or give the ${noun} 'vpc'.`);
       }
       if (vpc.vpcId !== binding.vpc.vpcId) {
-        throw new Error(`${where}: connectTo target ${target.node.path} (${binding.kind}) lives in ${binding.vpc.node.path}, and the ${noun} runs in ${vpc.node.path}. `
+        script.fail(`connectTo target ${target.node.path} (${binding.kind}) lives in ${binding.vpc.node.path}, and the ${noun} runs in ${vpc.node.path}. `
           + `Run the ${noun} in the VPC of the targets it connects to.`);
       }
     }
@@ -70,10 +65,10 @@ export class ScriptVariables {
     for (const [key] of variables) {
       const source = this.sources.get(key);
       if (source !== undefined) {
-        throw new Error(`${where}: variable '${key}' of connectTo target ${target.node.path} is already set by ${source}. `
+        script.fail(`variable '${key}' of connectTo target ${target.node.path} is already set by ${source}. `
           + 'Rename the environment variable, give the target another name with connectTo(target, { name }), or change variablePrefix.');
       }
-      validateEnvironmentKey(this.path, key, {}, this.target);
+      validateEnvironmentKey(this.script, key, {});
     }
     this.targetNames.set(name, target.node.path);
     for (const [key] of variables) { this.sources.set(key, `connectTo target ${target.node.path}`); }
@@ -82,11 +77,9 @@ export class ScriptVariables {
 }
 
 /** Checks `variablePrefix`: every variable it starts must be a name the script's code accepts. */
-function checkPrefix(where: string, prefix: string, target: EnvironmentTarget): void {
-  const fail = (problem: string): never => {
-    throw new Error(`${where}: 'variablePrefix' is ${JSON.stringify(prefix)}, ${problem}. `
-      + `Give letters, digits and underscores starting with a letter (the default is '${DEFAULT_VARIABLE_PREFIX}'), or '' for none.`);
-  };
+function checkPrefix(script: ScriptRef, prefix: string): void {
+  const fail = (problem: string): never => script.fail(`'variablePrefix' is ${JSON.stringify(prefix)}, ${problem}. `
+    + `Give letters, digits and underscores starting with a letter (the default is '${DEFAULT_VARIABLE_PREFIX}'), or '' for none.`);
   if (prefix === '') { return; }
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix)) {
     fail('which cannot start an environment variable name');
@@ -94,7 +87,7 @@ function checkPrefix(where: string, prefix: string, target: EnvironmentTarget): 
   if (prefix.startsWith(RESERVED_ENV_PREFIX)) {
     fail(`which starts with '${RESERVED_ENV_PREFIX}', reserved for this library`);
   }
-  if (target.lambda !== false && prefix.startsWith('AWS_')) {
+  if (script.lambda && prefix.startsWith('AWS_')) {
     fail("which starts with 'AWS_', reserved by AWS Lambda");
   }
 }

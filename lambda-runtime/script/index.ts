@@ -7,9 +7,9 @@ import {
   PROP_PARAMETERS,
   PROP_TIMEOUT_SECONDS,
 } from '../shared/consts';
-import { encodeClientContext, invokeScript, LambdaClient, retryDelayMs } from '../shared/invoke';
-import { CloudFormationClient, decideRequest, describeError } from '../shared/request';
-import { buildFailureReason, ReportableError, reportableError } from '../shared/reason';
+import { encodeClientContext, invokeScript, LambdaClient } from '../shared/invoke';
+import { CloudFormationClient, decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
+import { buildFailureReason, reportableError } from '../shared/reason';
 import { resultToData } from './result';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
 
@@ -41,13 +41,10 @@ export function createHandler(options: HandlerOptions = {}) {
   const ssm = () => (ssmClient ??= new SSMClient({}));
 
   return async function handler(event: CloudFormationCustomResourceEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResponse> {
-    // The ResponseURL is a presigned URL: anyone holding it can answer for this resource.
-    console.log('event', JSON.stringify({ ...event, ResponseURL: '(redacted)' }));
-    const physicalResourceId = event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId;
-    const stackName = event.StackId.split('/')[1] ?? event.StackId;
+    const [physicalResourceId, stackName, region] = receiveRequest(event);
     const resultParameter = resultParameterName(stackName, physicalResourceId);
     try {
-      return await respond(event, context, physicalResourceId, stackName, resultParameter);
+      return await respond(event, context, physicalResourceId, stackName, region, resultParameter);
     } finally {
       // Every Delete forgets the stored result, whatever the stack's status and whether the script ran: the
       // resource is gone. It never fails the Delete (nothing may block a deletion).
@@ -60,15 +57,16 @@ export function createHandler(options: HandlerOptions = {}) {
     context: Pick<Context, 'getRemainingTimeInMillis'>,
     physicalResourceId: string,
     stackName: string,
+    region: string,
     resultParameter: string,
   ): Promise<HandlerResponse> {
     const props: Record<string, string | undefined> = event.ResourceProperties ?? {};
-    const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
     const logicalId = event.LogicalResourceId;
+    const who = `Deployment script ${logicalId}`;
     const parameters = props[PROP_PARAMETERS] ?? '{}';
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision, statusError } = await decideRequest(cloudformation, event);
+    const { input, decision } = await decideRequest(cloudformation, event, who);
 
     if (decision.action === 'skip') {
       let data: Data | undefined;
@@ -77,7 +75,7 @@ export function createHandler(options: HandlerOptions = {}) {
           data = await readStoredResult(ssm(), resultParameter);
           console.log(`stored result ${resultParameter}: ${data ? Object.keys(data).join(', ') : 'none'}`);
         } catch (error) {
-          const message = `Deployment script ${logicalId} did not run (${decision.why}) and could not keep its attributes: ` +
+          const message = `${who} did not run (${decision.why}) and could not keep its attributes: ` +
             `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
           if (decision.keepResult.failureFails) throw reportableError(message + ssmHint(error, 'GetParameter'));
           console.error(message + ' (answering without attributes rather than failing)');
@@ -89,14 +87,10 @@ export function createHandler(options: HandlerOptions = {}) {
       if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parameters, logicalId, context, false);
       return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
     }
-    if (decision.action === 'fail') {
-      const cause = statusError ? ` (${describeError(statusError)})` : '';
-      throw reportableError(`Deployment script ${logicalId} did not run: ${decision.why}${cause}.`);
-    }
 
     try {
       const functionName = props[PROP_FUNCTION_NAME];
-      if (!functionName) throw reportableError(`Deployment script ${logicalId}: the ${PROP_FUNCTION_NAME} property is missing.`);
+      if (!functionName) throw reportableError(`${who}: the ${PROP_FUNCTION_NAME} property is missing.`);
       const timeoutSeconds = positiveNumber(props[PROP_TIMEOUT_SECONDS]);
       lambda ??= new LambdaClient({ maxAttempts: 1 }); // an SDK-level retry could run a migration twice
       const client = lambda;
@@ -143,16 +137,7 @@ export function createHandler(options: HandlerOptions = {}) {
       await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data);
       return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
     } catch (error) {
-      const reportable = error instanceof ReportableError
-        ? error
-        : reportableError(`Deployment script ${logicalId} failed in the provider: ${describeError(error)}`);
-      if (decision.failureFails) {
-        if (reportable !== error) console.error(error); // keep the real stack in the log
-        throw reportable;
-      }
-      // Nothing may block a stack's deletion: report in the log, then succeed.
-      console.error(`${reportable.message}\n(the stack is being deleted: this failure does not stop the deletion)`);
-      return { PhysicalResourceId: physicalResourceId };
+      return failOrLog(error, who, decision.failureFails, { PhysicalResourceId: physicalResourceId });
     }
   }
 

@@ -1,5 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { ACCESS_DENIED_RETRY_SECONDS, CLIENT_CONTEXT_KEY } from './consts';
+import { retryDelayMs } from './request';
 import { reportableError } from './reason';
 
 // The handler creates its clients from the modules that send their commands: one require of each AWS SDK package in
@@ -54,11 +55,6 @@ export interface InvokeClock {
 }
 
 export type SendInvoke = (command: InvokeCommand) => Promise<InvokeCommandOutput>;
-
-/** The wait before retry number `attempt` (1-based). */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(1000 * 2 ** (attempt - 1), 5000);
-}
 
 /** Invokes the script once, retrying only errors that prove it did not start, for a bounded time. */
 export async function invokeScript(send: SendInvoke, request: InvokeRequest, clock: InvokeClock): Promise<InvokeCommandOutput> {

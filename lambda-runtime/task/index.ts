@@ -11,7 +11,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS } from '../shared/consts';
-import { decideRequest, describeError } from '../shared/request';
+import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
 import { sanitize } from '../shared/text';
 import { lastLogLines } from './logs';
@@ -68,29 +68,22 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   const logs = () => (logsClient ??= new CloudWatchLogsClient({}));
 
   async function onEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
-    // The ResponseURL is a presigned URL: anyone holding it can answer for this resource.
-    console.log('event', JSON.stringify({ ...event, ResponseURL: '(redacted)' }));
-    const physicalResourceId = event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId;
+    const [physicalResourceId, stackName, region] = receiveRequest(event);
     const props: Record<string, unknown> = event.ResourceProperties ?? {};
     const logicalId = event.LogicalResourceId;
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision, statusError } = await decideRequest(cloudformation, event);
+    const { input, decision } = await decideRequest(cloudformation, event, `Deployment task ${logicalId}`);
     // A task has no result, so a skipped request has no attributes to keep.
     if (decision.action === 'skip') return { PhysicalResourceId: physicalResourceId };
-    if (decision.action === 'fail') {
-      const cause = statusError ? ` (${describeError(statusError)})` : '';
-      throw reportableError(`Deployment task ${logicalId} did not run: ${decision.why}${cause}.`);
-    }
 
     try {
       const settings = readSettings(props, logicalId);
-      const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
       const request = runTaskInput(settings, {
         trigger: input.trigger,
         requestType: event.RequestType,
         stackId: event.StackId,
-        stackName: event.StackId.split('/')[1] ?? event.StackId,
+        stackName,
         region,
         logicalResourceId: logicalId,
         physicalResourceId,
@@ -103,7 +96,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
         [TASK_RUN_KEY]: { taskArn: task.taskArn!, cluster: settings.cluster, deadline, failureFails: decision.failureFails },
       };
     } catch (error) {
-      return failOrLog(error, logicalId, decision.failureFails, { PhysicalResourceId: physicalResourceId });
+      return failOrLog(error, `Deployment task ${logicalId}`, decision.failureFails, { PhysicalResourceId: physicalResourceId });
     }
   }
 
@@ -136,7 +129,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
       console.log(`task ${run.taskArn} failed: ${outcome.message}`);
       throw reportableError(await failureReason(event, settings, run.taskArn, outcome.message, outcome.started));
     } catch (error) {
-      return failOrLog(error, logicalId, run.failureFails, { IsComplete: true });
+      return failOrLog(error, `Deployment task ${logicalId}`, run.failureFails, { IsComplete: true });
     }
   }
 
@@ -152,7 +145,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
         throw reportableError(`Deployment task ${logicalId} did not start: RunTask returned no task${failures.length ? `: ${failures.join('; ')}` : ''}.`);
       } catch (error) {
         if (error instanceof ReportableError) throw error;
-        const delay = Math.min(1000 * 2 ** (attempt - 1), 5000);
+        const delay = retryDelayMs(attempt);
         if (isPropagationError(error) && now() + delay - start <= ACCESS_DENIED_RETRY_SECONDS * 1000) {
           console.log(`RunTask attempt ${attempt} failed with ${describeError(error)}: retrying in ${delay} ms`);
           await sleep(delay);
@@ -206,20 +199,6 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   }
 
   return { onEvent, isComplete };
-}
-
-/** Throws the error as a reportable one when a failure fails the request; otherwise logs it and answers `otherwise`. */
-function failOrLog<T>(error: unknown, logicalId: string, failureFails: boolean, otherwise: T): T {
-  const reportable = error instanceof ReportableError
-    ? error
-    : reportableError(`Deployment task ${logicalId} failed in the provider: ${describeError(error)}`);
-  if (failureFails) {
-    if (reportable !== error) console.error(error); // keep the real stack in the log
-    throw reportable;
-  }
-  // Nothing may block a stack's deletion: report in the log, then succeed.
-  console.error(`${reportable.message}\n(the stack is being deleted: this failure does not stop the deletion)`);
-  return otherwise;
 }
 
 /** An error of the service or the network that a later try may not meet: throttling, a 5xx, a lost connection. */

@@ -1,5 +1,6 @@
 import { CLIENT_CONTEXT_KEY } from '../../lambda-runtime/shared/consts';
-import { encodeClientContext, MAX_CLIENT_CONTEXT_BYTES, retryDelayMs } from '../../lambda-runtime/shared/invoke';
+import { retryDelayMs } from '../../lambda-runtime/shared/request';
+import { encodeClientContext, MAX_CLIENT_CONTEXT_BYTES } from '../../lambda-runtime/shared/invoke';
 
 describe('encodeClientContext', () => {
   const context = {

@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
-import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
+import { resultParametersArnOf, stackArnOf } from './provider-support';
 
 /*
  * Suppressions of cdk-nag findings on the resources this library creates, written as the `cdk_nag` metadata that
@@ -52,8 +52,8 @@ export function suppressProviderFindings(runtimeFunction: lambda.Function, provi
   const runtimeRole = cfnOf(runtimeFunction.role);
   if (runtimeRole) {
     // The same ARNs as the provider's statements.
-    const stackArn = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` });
-    const resultsArn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` });
+    const stackArn = stackArnOf(stack);
+    const resultsArn = resultParametersArnOf(stack);
     addNagSuppressions(runtimeRole, [{
       id: 'AwsSolutions-IAM4',
       reason: "The runtime's role writes the runtime's logs with AWSLambdaBasicExecutionRole, as every aws-cdk-lib function does.",

@@ -5,7 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { suppressProviderFindings } from './nag';
-import { RESULT_PARAMETER_PREFIX, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import { RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
 import { LAMBDA_SCRIPT } from './script-ref';
@@ -38,9 +39,7 @@ export class DeploymentScriptProvider extends Construct {
   /** Returns the stack's provider, creating it on first use. */
   public static of(scope: IConstruct): DeploymentScriptProvider {
     const stack = Stack.of(scope);
-    const existing = DeploymentScriptProvider.existingIn(stack);
-    if (existing) { return existing; }
-    return new DeploymentScriptProvider(stack, PROVIDER_ID);
+    return DeploymentScriptProvider.existingIn(stack) ?? new DeploymentScriptProvider(stack, PROVIDER_ID);
   }
 
   /**
@@ -48,11 +47,7 @@ export class DeploymentScriptProvider extends Construct {
    * before a script is created too, so that a taken id leaves nothing behind.
    */
   public static existingIn(stack: Stack): DeploymentScriptProvider | undefined {
-    const existing = stack.node.tryFindChild(PROVIDER_ID);
-    if (existing && !(existing instanceof DeploymentScriptProvider)) {
-      throw new Error(`${stack.node.path} already has a construct named '${PROVIDER_ID}': rename it, this library uses that id for its provider.`);
-    }
-    return existing as DeploymentScriptProvider | undefined;
+    return existingProvider(stack, PROVIDER_ID, (c): c is DeploymentScriptProvider => c instanceof DeploymentScriptProvider, 'its provider');
   }
 
   public readonly serviceToken: string;
@@ -89,14 +84,14 @@ export class DeploymentScriptProvider extends Construct {
     // from the removal of one script.
     this.runtimeRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
-      resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+      resources: [stackArnOf(stack)],
     }));
 
     // The runtime keeps each script's result in a parameter, so that an update that does not run the script
     // (the rollback of a failed update, RunPolicy.ONCE) can answer with the attributes CloudFormation holds.
     this.runtimeRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` })],
+      resources: [resultParametersArnOf(stack)],
     }));
 
     const frameworkRole = new InlinePolicyRole(this, 'FrameworkRole', {

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import { existingProvider, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 import { CONTAINER_TASK } from './script-ref';
@@ -38,9 +39,7 @@ export class DeploymentTaskProvider extends Construct {
   /** Returns the stack's task provider, creating it on first use. */
   public static of(scope: IConstruct): DeploymentTaskProvider {
     const stack = Stack.of(scope);
-    const existing = DeploymentTaskProvider.existingIn(stack);
-    if (existing) { return existing; }
-    return new DeploymentTaskProvider(stack, TASK_PROVIDER_ID);
+    return DeploymentTaskProvider.existingIn(stack) ?? new DeploymentTaskProvider(stack, TASK_PROVIDER_ID);
   }
 
   /**
@@ -48,11 +47,8 @@ export class DeploymentTaskProvider extends Construct {
    * before a script is created too, so that a taken id leaves nothing behind.
    */
   public static existingIn(stack: Stack): DeploymentTaskProvider | undefined {
-    const existing = stack.node.tryFindChild(TASK_PROVIDER_ID);
-    if (existing && !(existing instanceof DeploymentTaskProvider)) {
-      throw new Error(`${stack.node.path} already has a construct named '${TASK_PROVIDER_ID}': rename it, this library uses that id for the provider of its container tasks.`);
-    }
-    return existing as DeploymentTaskProvider | undefined;
+    return existingProvider(stack, TASK_PROVIDER_ID, (c): c is DeploymentTaskProvider => c instanceof DeploymentTaskProvider,
+      'the provider of its container tasks');
   }
 
   public readonly serviceToken: string;
@@ -94,7 +90,7 @@ export class DeploymentTaskProvider extends Construct {
     // of one task.
     this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
-      resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+      resources: [stackArnOf(stack)],
     }));
 
     const provider = new cr.Provider(this, 'Provider', {

@@ -1,0 +1,32 @@
+/**
+ * What the stack's two providers share (lib/private/provider.ts for Lambda scripts, lib/private/task-provider.ts for
+ * container tasks), and their cdk-nag suppressions (lib/private/nag.ts): the lookup of the one provider of a stack,
+ * and the ARNs their statements name.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
+
+/**
+ * The stack's provider under `id` if it exists; throws if the stack holds another construct under that id. Called
+ * before a script or task is created too, so that a taken id leaves nothing behind. `serves` ends the message: what
+ * the library uses the id for.
+ */
+export function existingProvider<T extends IConstruct>(stack: Stack, id: string, isProvider: (construct: IConstruct) => construct is T,
+  serves: string): T | undefined {
+  const existing = stack.node.tryFindChild(id);
+  if (existing && !isProvider(existing)) {
+    throw new Error(`${stack.node.path} already has a construct named '${id}': rename it, this library uses that id for ${serves}.`);
+  }
+  return existing as T | undefined;
+}
+
+/** The stack, whatever its id's unique suffix: what a runtime reads the status of (DescribeStacks). */
+export function stackArnOf(stack: Stack): string {
+  return stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` });
+}
+
+/** The SSM parameters where the scripts' runtime keeps the results of the stack's scripts (RESULT_PARAMETER_PREFIX). */
+export function resultParametersArnOf(stack: Stack): string {
+  return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` });
+}

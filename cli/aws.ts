@@ -22,6 +22,12 @@ export interface AwsOptions {
   readonly region?: string;
 }
 
+/** The region of a stack ARN, so that `--stack <arn>` needs no `--region`. */
+export function regionOfArn(stack: string): string | undefined {
+  const match = /^arn:[^:]+:cloudformation:([^:]+):/.exec(stack);
+  return match?.[1];
+}
+
 /** What a call does, for messages: the IAM action and the resource it acts on. */
 export interface CallDescription {
   /** The IAM action, e.g. `cloudformation:ListStackResources`. */

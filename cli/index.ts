@@ -5,9 +5,9 @@
 import './env'; // first: before any AWS client exists
 import { HELP, parseCommandLine, PROGRAM } from './args';
 import { list } from './commands/list';
+import { listLocal } from './commands/list-local';
 import { run } from './commands/run';
 import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from './errors';
-import { listLocal } from './local';
 import { createIo, info, type Io, style } from './output';
 
 declare const CLI_VERSION: string;

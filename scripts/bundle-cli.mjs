@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'bin', 'cdk-deployment-script.js');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// The bootstraps that run a script locally (cli/runtimes.ts) are files of their own, checked as code; the bundle
+// carries their text.
+const bootstrap = (file) => JSON.stringify(readFileSync(join(root, 'cli', 'bootstrap', file), 'utf8'));
 
 const result = await build({
   entryPoints: [join(root, 'cli', 'index.ts')],
@@ -23,7 +26,11 @@ const result = await build({
   // The SDK's ES modules: esbuild drops the commands and code the command line does not use.
   mainFields: ['module', 'main'],
   banner: { js: '#!/usr/bin/env node' },
-  define: { CLI_VERSION: JSON.stringify(version) },
+  define: {
+    CLI_VERSION: JSON.stringify(version),
+    CLI_NODE_BOOTSTRAP: bootstrap('node.cjs'),
+    CLI_PYTHON_BOOTSTRAP: bootstrap('python.py'),
+  },
   // The SDK's licence headers, if any, go to the end of the file.
   legalComments: 'eof',
   logLevel: 'warning',

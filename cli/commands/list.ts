@@ -1,6 +1,6 @@
 /** `list --stack S`: the deployment scripts of a deployed stack. */
 import type { ListOptions } from '../args';
-import { Aws } from '../aws';
+import { Aws, regionOfArn } from '../aws';
 import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
 import { type DeployedStack, functionName, readRecord, readStack, type RecordState } from '../deployed';
 import { CliError, EXIT_OK } from '../errors';
@@ -94,10 +94,4 @@ function describeRecord(state: RecordState, stack: DeployedStack, script: Script
 
 function shortTime(iso: string | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z') : '-';
-}
-
-/** The region of a stack ARN, so that `--stack <arn>` needs no `--region`. */
-export function regionOfArn(stack: string): string | undefined {
-  const match = /^arn:[^:]+:cloudformation:([^:]+):/.exec(stack);
-  return match?.[1];
 }

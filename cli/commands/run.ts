@@ -8,14 +8,13 @@ import { MAX_SCRIPT_TIMEOUT_SECONDS, PROP_LOG_GROUP_NAME, PROP_PARAMETERS } from
 import { encodeClientContext, type ScriptContext } from '../../lambda-runtime/shared/invoke';
 import { logsConsoleUrl } from '../../lambda-runtime/shared/reason';
 import type { RunOptions } from '../args';
-import { Aws } from '../aws';
+import { Aws, regionOfArn } from '../aws';
 import { type DeployedStack, functionName, isDeployed, readRecord, readStack, recordParameterName, type RecordState } from '../deployed';
 import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
-import { runLocal } from '../local';
+import { runLocal } from './run-local';
 import { decodeLogTail, info, type Io, printLog, printOutcome, progress, style } from '../output';
 import { applyOverrides, parseParamOverrides, readParamsFile } from '../params';
 import { describeValue, parametersMatch, resolveString, type ScriptDefinition, selectScript } from '../template';
-import { regionOfArn } from './list';
 
 /** Time, beyond the script's timeout, to wait for Lambda's answer before giving up on it. */
 const ANSWER_MARGIN_SECONDS = 60;

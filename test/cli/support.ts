@@ -39,7 +39,7 @@ export function ensureBin(): void {
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    return entry.isDirectory() ? files(path) : entry.name.endsWith('.ts') ? [path] : [];
+    return entry.isDirectory() ? files(path) : /\.(ts|cjs|py)$/.test(entry.name) ? [path] : [];
   });
 }
 

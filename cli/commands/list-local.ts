@@ -1,0 +1,53 @@
+/** `list --local`: the deployment scripts of a synthesized cloud assembly (cdk.out), and what a local run of each needs. */
+import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
+import type { ListOptions } from '../args';
+import { localRegion, localResolver, readAssembly, selectStacks } from '../assembly';
+import { EXIT_OK } from '../errors';
+import { info, type Io, table, toStdout } from '../output';
+import { findScripts, isObject, localParameters, resolveString, unresolvedPaths } from '../template';
+
+export function listLocal(options: ListOptions, stdio: Io): number {
+  const io = toStdout(stdio);
+  const stacks = selectStacks(readAssembly(options.app), options.stack, options.app);
+  const rows = stacks.flatMap((stack) => {
+    const resolver = localResolver(stack, localRegion(options, stack));
+    return findScripts(stack.template).map((script) => {
+      const resource = script.functionLogicalId ? stack.template.Resources?.[script.functionLogicalId] : undefined;
+      const props = resource?.Properties ?? {};
+      const variables = isObject(props.Environment) && isObject(props.Environment.Variables) ? props.Environment.Variables : {};
+      const unresolvedEnv = Object.entries(variables).filter(([, v]) => resolveString(v, resolver) === undefined).map(([k]) => k);
+      let unresolvedParams: string[];
+      try {
+        const parameters = localParameters(script.properties[PROP_PARAMETERS], resolver, script.id);
+        unresolvedParams = unresolvedPaths(parameters.value, parameters.unresolved).map((p) => p.path);
+      } catch {
+        unresolvedParams = ['(not JSON)'];
+      }
+      return {
+        stack: stack.displayName,
+        id: script.id,
+        logicalId: script.logicalId,
+        trigger: script.trigger,
+        runtime: typeof props.Runtime === 'string' ? props.Runtime : undefined,
+        handler: typeof props.Handler === 'string' ? props.Handler : undefined,
+        timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
+        unresolvedEnvironment: unresolvedEnv,
+        unresolvedParameters: unresolvedParams,
+      };
+    });
+  });
+  if (options.json) {
+    io.stdout.write(JSON.stringify({ app: options.app, scripts: rows }, null, 2) + '\n');
+    return EXIT_OK;
+  }
+  if (rows.length === 0) {
+    info(io, `${options.app} has no deployment scripts.`);
+    return EXIT_OK;
+  }
+  io.stdout.write(table(
+    ['STACK', 'SCRIPT', 'LOGICAL ID', 'TRIGGER', 'RUNTIME', 'HANDLER', 'NEEDS (--env / --param)'],
+    rows.map((r) => [r.stack, r.id, r.logicalId, r.trigger, r.runtime ?? '?', r.handler ?? '?',
+      [...r.unresolvedEnvironment.map((k) => `--env ${k}`), ...r.unresolvedParameters.map((p) => `--param ${p}`)].join(' ') || '-']),
+  ));
+  return EXIT_OK;
+}

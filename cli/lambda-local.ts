@@ -1,0 +1,197 @@
+/**
+ * The imitation of Lambda that `run --local` runs a script in: the function's code, handler, settings and
+ * environment read from the template (`localFunction`), and a child process that runs a bootstrap
+ * (cli/bootstrap/) with the event and a Lambda-like context, within the function's timeout (`runChild`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { type AssemblyStack, readJson } from './assembly';
+import { CliError } from './errors';
+import { info, type Io, style } from './output';
+import { PYTHON_BOOTSTRAP } from './runtimes';
+import { describeValue, isObject, type Resolver, resolveString, type ScriptDefinition, type TemplateResource } from './template';
+
+/** A script's function in the template, with what running it locally needs. */
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly runtime: string;
+  readonly handler: string;
+  /** Where its code is, and a directory to delete afterwards when the code was written out (inline code). */
+  readonly code: { readonly dir: string; readonly temporary?: boolean };
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  /** Literal (or locally resolvable) variables, and the others with what they refer to. */
+  readonly environment: ReadonlyMap<string, string>;
+  readonly unresolved: ReadonlyMap<string, string>;
+}
+
+export function localFunction(stack: AssemblyStack, script: ScriptDefinition, resolver: Resolver, app: string): LocalFunction {
+  const logicalId = script.functionLogicalId;
+  const resource: TemplateResource | undefined = logicalId ? stack.template.Resources?.[logicalId] : undefined;
+  if (!logicalId || resource?.Type !== 'AWS::Lambda::Function') {
+    throw new CliError(`script ${script.id} of ${stack.displayName}: its function is not a Lambda function of the template (ScriptFunctionName is ${describeValue(script.properties.ScriptFunctionName)}).`);
+  }
+  const props = resource.Properties ?? {};
+  const runtime = typeof props.Runtime === 'string' ? props.Runtime : undefined;
+  const handler = typeof props.Handler === 'string' ? props.Handler : undefined;
+  if (!runtime || !handler) {
+    throw new CliError(`script ${script.id}: its function ${logicalId} has no literal Runtime and Handler (a container image?): run --local runs Node.js and Python functions.`);
+  }
+  if (!/^(nodejs|python3)/.test(runtime)) {
+    throw new CliError(`script ${script.id} runs on ${runtime}: run --local runs Node.js and Python scripts only. Deploy it, and use run --stack.`);
+  }
+  const environment = new Map<string, string>();
+  const unresolved = new Map<string, string>();
+  const variables = isObject(props.Environment) && isObject(props.Environment.Variables) ? props.Environment.Variables : {};
+  for (const [key, value] of Object.entries(variables)) {
+    const resolved = resolveString(value, resolver);
+    if (resolved === undefined) unresolved.set(key, describeValue(value));
+    else environment.set(key, resolved);
+  }
+  return {
+    logicalId,
+    runtime,
+    handler,
+    code: codeOf(stack, script, logicalId, resource, runtime, app),
+    timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
+    memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
+    environment,
+    unresolved,
+  };
+}
+
+/** The directory of a function's code: its asset in the assembly, or its inline code written out. */
+function codeOf(stack: AssemblyStack, script: ScriptDefinition, logicalId: string, resource: TemplateResource, runtime: string, app: string): LocalFunction['code'] {
+  const code = isObject(resource.Properties?.Code) ? resource.Properties.Code : {};
+  if (typeof code.ZipFile === 'string') {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-deployment-script-inline-'));
+    writeFileSync(join(dir, runtime.startsWith('python') ? 'index.py' : 'index.js'), code.ZipFile);
+    return { dir, temporary: true };
+  }
+  if (code.ImageUri !== undefined) throw new CliError(`script ${script.id} is a container image: run --local runs Node.js and Python code assets only.`);
+  const where = `script ${script.id} (function ${logicalId}, stack ${stack.displayName})`;
+  let assetPath: string | undefined;
+  const metadata = resource.Metadata ?? {};
+  if (typeof metadata['aws:asset:path'] === 'string' && (metadata['aws:asset:property'] ?? 'Code') === 'Code') {
+    assetPath = resolve(stack.dir, metadata['aws:asset:path']);
+  } else {
+    // Without asset metadata (cdk synth --no-asset-metadata): the asset manifests say which asset the S3 key is.
+    const key = typeof code.S3Key === 'string' ? code.S3Key : undefined;
+    assetPath = key ? assetOfObjectKey(stack.dir, key) : undefined;
+    if (!assetPath) throw new CliError(`cannot find the code of ${where} in ${app}: its template has no asset metadata and no asset manifest lists its S3 key. Synthesize the app again (cdk synth).`);
+  }
+  if (!existsSync(assetPath)) {
+    throw new CliError(`the code of ${where} is missing from ${app}: ${relative(process.cwd(), assetPath) || assetPath} does not exist. Synthesize the app again (cdk synth).`);
+  }
+  if (!statSync(assetPath).isDirectory()) {
+    throw new CliError(`the code of ${where} is a file (${assetPath}), not a directory: run --local runs code assets that are directories (an unzipped asset).`);
+  }
+  return { dir: assetPath };
+}
+
+function assetOfObjectKey(dir: string, objectKey: string): string | undefined {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+    const manifest = readJson(join(dir, file)) as { files?: Record<string, { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }> };
+    for (const asset of Object.values(manifest.files ?? {})) {
+      if (Object.values(asset.destinations ?? {}).some((d) => d.objectKey === objectKey) && asset.source?.path) {
+        return resolve(dirname(join(dir, file)), asset.source.path);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether the handler's file is in the code directory (a clearer error than the runtime's, and before running). */
+export function checkHandlerFile(fn: LocalFunction, script: ScriptDefinition, app: string): void {
+  const slash = fn.handler.lastIndexOf('/');
+  const base = fn.handler.slice(slash + 1);
+  const module = fn.handler.slice(0, slash + 1) + (fn.runtime.startsWith('python') ? base.slice(0, base.lastIndexOf('.')) : base.slice(0, base.indexOf('.')));
+  const files = fn.runtime.startsWith('python')
+    ? [`${module.replace(/\./g, '/')}.py`, join(module.replace(/\./g, '/'), '__init__.py')]
+    : ['.js', '.mjs', '.cjs'].map((ext) => module + ext);
+  if (!files.some((file) => existsSync(join(fn.code.dir, file)))) {
+    throw new CliError(`the handler of script ${script.id}, ${fn.handler}, is not in its code (${relative(process.cwd(), fn.code.dir) || fn.code.dir}): no ${files.join(' or ')}. ` +
+      `Was the asset bundled? Synthesize the app again (bundling is skipped by cdk synth --exclusively for other stacks) — app ${app}.`);
+  }
+}
+
+export function pythonCommand(runtime: string, python: string | undefined): { file: string; args: string[] } {
+  const version = /^python(3\.\d+)/.exec(runtime)?.[1];
+  const candidates = python ? [python] : [...(version ? [`python${version}`] : []), 'python3', 'python'];
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['-c', 'import sys; print(sys.version_info[0])'], { encoding: 'utf8' });
+    if (probe.status === 0 && probe.stdout.trim() === '3') return { file: candidate, args: ['-u', '-c', PYTHON_BOOTSTRAP] };
+  }
+  throw new CliError(`no Python 3 interpreter found to run a ${runtime} script (tried ${candidates.join(', ')}): install Python 3, or pass --python /path/to/python3.`);
+}
+
+export interface ChildOutcome {
+  readonly payload: string;
+  readonly functionError?: string;
+}
+
+/**
+ * Runs the bootstrap in a child process: streams its output to stderr as it comes (the script's log), kills it
+ * at the timeout, and reads its outcome from file descriptor 3.
+ */
+export function runChild(command: { file: string; args: string[] },
+  options: { env: NodeJS.ProcessEnv; input: string; timeoutMs: number; io: Io; title: string }): Promise<ChildOutcome> {
+  const { io } = options;
+  return new Promise((resolveOutcome, reject) => {
+    const child = spawn(command.file, command.args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    let result = '';
+    let logged = false;
+    let atLineStart = true;
+    const log = (chunk: Buffer) => {
+      if (!logged) {
+        info(io, style(io, 'dim', `── ${options.title} ──`));
+        logged = true;
+      }
+      const text = chunk.toString('utf8');
+      io.stderr.write(text);
+      atLineStart = text.endsWith('\n');
+    };
+    child.stdout!.on('data', log);
+    child.stderr!.on('data', log);
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => { result += chunk.toString('utf8'); });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    const interrupted = () => child.kill('SIGINT');
+    process.on('SIGINT', interrupted);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      process.removeListener('SIGINT', interrupted);
+      reject(new CliError(`cannot start ${command.file}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      process.removeListener('SIGINT', interrupted);
+      if (logged) {
+        if (!atLineStart) io.stderr.write('\n');
+        info(io, style(io, 'dim', '──'));
+      }
+      if (timedOut) {
+        const seconds = (options.timeoutMs / 1000).toFixed(2);
+        return resolveOutcome({ functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds` }) });
+      }
+      try {
+        const message = JSON.parse(result);
+        if (message.ok) return resolveOutcome({ payload: String(message.payload) });
+        return resolveOutcome({ functionError: 'Unhandled', payload: JSON.stringify(message.error) });
+      } catch {
+        const how = signal ? `signal ${signal}` : `exit status ${code}`;
+        return resolveOutcome({
+          functionError: 'Unhandled',
+          payload: JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${how} (the script's process ended before it returned)` }),
+        });
+      }
+    });
+    child.stdin!.on('error', () => undefined); // a child that exits at once must not crash us with EPIPE
+    child.stdin!.end(options.input);
+  });
+}

@@ -1,6 +1,7 @@
 /**
  * The real runtime handler with the real SDK v3 clients, talking to a loopback fake of Lambda,
- * CloudFormation and SSM (test/support/fake-aws.ts).
+ * CloudFormation and SSM (test/support/fake-aws.ts). What it shares with the tasks' runtime (the lifecycle, the
+ * request skeleton) is tested for both in request.test.ts.
  */
 import {
   ACCESS_DENIED_RETRY_SECONDS,
@@ -12,90 +13,16 @@ import {
 } from '../../lambda-runtime/shared/consts';
 import { createHandler } from '../../lambda-runtime/script/index';
 import { resultParameterName } from '../../lambda-runtime/shared/stored-result';
-import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
+import { captureConsoleOfEachTest, cfnEvent, failure, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 
-let fake: FakeAws;
-let restoreEnv: () => void;
-let output: ReturnType<typeof captureConsole>;
-
-beforeAll(async () => {
-  fake = await FakeAws.start();
-  restoreEnv = fake.useEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-beforeEach(() => {
-  fake.reset();
-  output = captureConsole();
-});
-afterEach(() => {
-  output.restore();
-  // Whatever a test did, the presigned URL never reaches the log.
-  expect(output.text()).not.toContain(RESPONSE_URL_SECRET);
-});
+const fake = FakeAws.forTestFile();
+const output = captureConsoleOfEachTest();
 
 async function run(event: ReturnType<typeof cfnEvent>, clock = new FakeClock(), remainingMs?: number) {
   const handler = createHandler({ sleep: clock.sleep, now: clock.now });
   return handler(event, lambdaContext(clock, remainingMs));
 }
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the handler to fail');
-}
-
-describe('the lifecycle, end to end', () => {
-  // [request, stack status, trigger, whether the script runs]
-  test.each<['Create' | 'Update' | 'Delete', string, string, boolean]>([
-    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
-    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
-    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, true],
-    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-  ])('%s in %s, %s: runs=%s', async (requestType, status, trigger, runs) => {
-    fake.setStack(STACK_ID, status).setScript(SCRIPT_FUNCTION, outcome.returns({ done: true }));
-    const event = cfnEvent(requestType, { trigger, physicalResourceId: 'Migrate-physical-id' });
-
-    const response = await run(event);
-
-    expect(fake.describeStacksCalls).toEqual([{ stackName: STACK_ID, version: '2010-05-15' }]);
-    expect(fake.invocations).toHaveLength(runs ? 1 : 0);
-    // Create names the resource after its logical id; later requests keep the id they were given.
-    expect(response.PhysicalResourceId).toBe(requestType === 'Create' ? 'Migrate' : 'Migrate-physical-id');
-    const returnsData = runs && requestType !== 'Delete';
-    expect(response).toEqual({ PhysicalResourceId: response.PhysicalResourceId, ...(returnsData ? { Data: { done: 'true' } } : {}) });
-    expect(output.text()).toMatch(new RegExp(`decision: ${requestType} ${trigger} .*status=${status} -> ${runs ? 'run' : 'skip'}`));
-  });
-
-  test('run policy "once" does not run on Update', async () => {
-    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
-    const response = await run(cfnEvent('Update', { runPolicy: RUN_POLICY_ONCE }));
-    expect(fake.invocations).toHaveLength(0);
-    expect(response).toEqual({ PhysicalResourceId: 'Migrate' });
-  });
-
-  test('run policy "once" runs on Create', async () => {
-    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.returns());
-    await run(cfnEvent('Create', { runPolicy: RUN_POLICY_ONCE }));
-    expect(fake.invocations).toHaveLength(1);
-  });
-});
 
 describe('what the script receives', () => {
   test('its parameters arrive byte for byte, and its context in the client context', async () => {
@@ -217,59 +144,11 @@ describe('script failures', () => {
     expect(error.message).toMatch(/^Deployment script Migrate failed: Error: é+…\nLast log lines:\n…é+","    at Runtime\.handler \(file:[^)]+\)"\]\}\nFull log: /u);
   });
 
-  test('a failing before:delete script is logged and the deletion goes on', async () => {
-    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('CleanupError', 'bucket not empty', ['emptying bucket']));
-    const response = await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE, physicalResourceId: 'Cleanup-id' }));
-    expect(response).toEqual({ PhysicalResourceId: 'Cleanup-id' });
-    expect(fake.invocations).toHaveLength(1);
-    expect(output.text()).toContain('Deployment script Migrate failed: CleanupError: bucket not empty\nLast log lines:\nINFO\temptying bucket');
-    expect(output.text()).toContain('this failure does not stop the deletion');
-  });
-
-  test('a before:delete script that cannot be invoked does not block the deletion either', async () => {
-    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.accessDenied());
-    const response = await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
-    expect(response).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(output.text()).toMatch(/could not invoke the script function .*AccessDeniedException/);
-  });
-});
-
-describe('when the stack status cannot be read', () => {
-  beforeEach(() => {
-    fake.failDescribeStacks({ status: 403, code: 'AccessDenied', message: 'User: provider is not authorized to perform: cloudformation:DescribeStacks' });
-    fake.setScript(SCRIPT_FUNCTION, outcome.returns());
-  });
-
-  test('a create assumes a forward deployment and runs', async () => {
-    await run(cfnEvent('Create'));
-    expect(fake.invocations).toHaveLength(1);
-  });
-
-  test('an update fails, saying why', async () => {
-    const error = await failure(run(cfnEvent('Update')));
-    expect(error.message).toMatch(/^Deployment script Migrate did not run: the stack status could not be read.*\(AccessDenied: User: provider is not authorized to perform: cloudformation:DescribeStacks\)/);
-    expect(fake.invocations).toHaveLength(0);
-  });
-
-  test('a delete does nothing and logs why', async () => {
-    expect(await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }))).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(fake.invocations).toHaveLength(0);
-    expect(output.text()).toMatch(/could not read the stack status: AccessDenied: User: provider is not authorized/);
-    expect(output.text()).toMatch(/status=unknown -> skip/);
-  });
 });
 
 describe('invoke retries', () => {
   beforeEach(() => {
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
-  });
-
-  test('a role not yet propagated: AccessDenied twice, then the script runs once', async () => {
-    fake.setScript(SCRIPT_FUNCTION, [outcome.accessDenied(), outcome.accessDenied(), outcome.returns({ ok: 1 })]);
-    const clock = new FakeClock();
-    expect(await run(cfnEvent('Create'), clock)).toEqual({ PhysicalResourceId: 'Migrate', Data: { ok: '1' } });
-    expect(fake.invocations).toHaveLength(3);
-    expect(clock.sleeps).toEqual([1000, 2000]);
   });
 
   test('throttling is retried too', async () => {
@@ -309,19 +188,6 @@ describe('invoke retries', () => {
   test('a missing function is reported as such', async () => {
     const error = await failure(run(cfnEvent('Create', { functionName: 'gone' })));
     expect(error.message).toMatch(/could not invoke the script function gone: ResourceNotFoundException: Function not found/);
-  });
-});
-
-describe('the presigned ResponseURL', () => {
-  test('is never logged, on any path', async () => {
-    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').setScript(SCRIPT_FUNCTION, outcome.throws('Error', 'x'));
-    await run(cfnEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
-    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
-    await failure(run(cfnEvent('Create')));
-    const text = output.text();
-    expect(text).toContain('"ResponseURL":"(redacted)"');
-    expect(text).not.toContain(RESPONSE_URL);
-    expect(text).not.toContain(RESPONSE_URL_SECRET);
   });
 });
 

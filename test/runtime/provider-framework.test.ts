@@ -26,21 +26,10 @@ const SCRIPT_FUNCTION = 'F'.repeat(64);
 const RUNTIME_FUNCTION_ARN = `arn:${PARTITION}:lambda:${REGION}:123456789012:function:${'R'.repeat(64)}`;
 const LOGICAL_ID = 'L'.repeat(255);
 
-let fake: FakeAws;
-let restoreEnv: () => void;
+const fake = FakeAws.forTestFile({ region: REGION });
 let responses: Array<{ options: { method?: string; headers?: Record<string, unknown> }; body: string }>;
 
-beforeAll(async () => {
-  fake = await FakeAws.start({ region: REGION });
-  restoreEnv = fake.useEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-
 beforeEach(() => {
-  fake.reset();
   responses = [];
   process.env[frameworkConsts.USER_ON_EVENT_FUNCTION_ARN_ENV] = RUNTIME_FUNCTION_ARN;
   delete process.env[frameworkConsts.USER_IS_COMPLETE_FUNCTION_ARN_ENV];

@@ -12,20 +12,10 @@ import { FakeAws, outcome } from '../support/fake-aws';
 const PARAMETER = '/cdk-deployment-script/my-stack/Migrate';
 const PARAMETERS = '{ "dbHost": "db.internal", "port": 5432, "tables": ["users"] }';
 
-let fake: FakeAws;
-let restoreEnv: () => void;
+const fake = FakeAws.forTestFile();
 let output: ReturnType<typeof captureConsole>;
 
-beforeAll(async () => {
-  fake = await FakeAws.start();
-  restoreEnv = fake.useEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
 beforeEach(() => {
-  fake.reset();
   output = captureConsole();
 });
 afterEach(() => output.restore());

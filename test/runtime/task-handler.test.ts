@@ -1,57 +1,32 @@
 /**
  * The container tasks' runtime (onEvent and isComplete) with the real SDK v3 clients, talking to a loopback fake of
- * CloudFormation, ECS and CloudWatch Logs in their wire protocols (test/support/fake-aws.ts, fake-ecs.ts).
+ * CloudFormation, ECS and CloudWatch Logs in their wire protocols (test/support/fake-aws.ts, fake-ecs.ts). What it
+ * shares with the scripts' runtime (the lifecycle, the request skeleton) is tested for both in request.test.ts.
  */
 import {
   MAX_REASON_BYTES,
   MAX_TASK_OVERRIDES_CHARACTERS,
-  RUN_POLICY_ONCE,
   TASK_STARTED_BY,
   TRIGGER_AFTER_DEPLOY,
   TRIGGER_BEFORE_DELETE,
 } from '../../lambda-runtime/shared/consts';
 import { createTaskHandlers, STOP_GRACE_MS, TASK_RUN_KEY } from '../../lambda-runtime/task/index';
 import { TIMEOUT_STOP_REASON } from '../../lambda-runtime/task/outcome';
-import { captureConsole, FakeClock, RESPONSE_URL_SECRET, STACK_ID } from '../support/events';
+import { captureConsoleOfEachTest, failure, FakeClock, STACK_ID } from '../support/events';
 import { FakeAws } from '../support/fake-aws';
 import { CLUSTER, drive, LOG_GROUP, REQUEST_ID, STREAM_PREFIX, TASK_DEFINITION, taskEvent } from '../support/task-events';
 
-let fake: FakeAws;
-let restoreEnv: () => void;
-let output: ReturnType<typeof captureConsole>;
+const fake = FakeAws.forTestFile();
+const output = captureConsoleOfEachTest();
 let clock: FakeClock;
 
-beforeAll(async () => {
-  fake = await FakeAws.start();
-  restoreEnv = fake.useEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
 beforeEach(() => {
-  fake.reset();
   fake.ecs.streamPrefix('*', STREAM_PREFIX);
   clock = new FakeClock();
-  output = captureConsole();
-});
-afterEach(() => {
-  output.restore();
-  // Whatever a test did, the presigned URL never reaches the log.
-  expect(output.text()).not.toContain(RESPONSE_URL_SECRET);
 });
 
 function handlers() {
   return createTaskHandlers({ sleep: clock.sleep, now: clock.now });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the handler to fail');
 }
 
 /** The environment the container got through RunTask's overrides, as a map. */
@@ -59,57 +34,6 @@ function containerEnvironment(): Record<string, string> {
   const [call] = fake.ecs.callsOf('RunTask');
   return Object.fromEntries(call.input.overrides.containerOverrides[0].environment.map((v: { name: string; value: string }) => [v.name, v.value]));
 }
-
-describe('the lifecycle, end to end', () => {
-  // [request, stack status, trigger, whether the task runs]: docs/DESIGN.md#lifecycle, as for Lambda scripts.
-  test.each<['Create' | 'Update' | 'Delete', string, string, boolean]>([
-    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
-    ['Create', 'CREATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, true],
-    ['Update', 'UPDATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'DELETE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, true],
-    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'ROLLBACK_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, false],
-    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_BEFORE_DELETE, false],
-  ])('%s in %s, %s: runs=%s', async (requestType, status, trigger, runs) => {
-    fake.setStack(STACK_ID, status);
-    fake.ecs.plan({ runningPolls: 2, stop: { exitCode: 0 } });
-
-    const { started, polls } = await drive(handlers(), taskEvent(requestType, { trigger, physicalResourceId: 'Migrate-physical-id' }), clock);
-
-    expect(fake.describeStacksCalls).toEqual([{ stackName: STACK_ID, version: '2010-05-15' }]);
-    expect(fake.ecs.callsOf('RunTask')).toHaveLength(runs ? 1 : 0);
-    // Create names the resource after its logical id; later requests keep the id they were given.
-    expect(started.PhysicalResourceId).toBe(requestType === 'Create' ? 'Migrate' : 'Migrate-physical-id');
-    // A request that runs nothing completes at the first poll; one that runs waits for the task to stop.
-    expect(polls).toBe(runs ? 3 : 1);
-    expect(fake.ecs.callsOf('DescribeTasks')).toHaveLength(runs ? 3 : 0);
-    expect(output.text()).toMatch(new RegExp(`decision: ${requestType} ${trigger} .*status=${status} -> ${runs ? 'run' : 'skip'}`));
-  });
-
-  test('run policy "once" does not run on Update, and runs on Create', async () => {
-    fake.setStack(STACK_ID, 'UPDATE_IN_PROGRESS');
-    await drive(handlers(), taskEvent('Update', { runPolicy: RUN_POLICY_ONCE }), clock);
-    expect(fake.ecs.callsOf('RunTask')).toHaveLength(0);
-
-    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
-    await drive(handlers(), taskEvent('Create', { runPolicy: RUN_POLICY_ONCE }), clock);
-    expect(fake.ecs.callsOf('RunTask')).toHaveLength(1);
-  });
-
-  test('an Update whose stack status cannot be read fails without running (it could be a rollback)', async () => {
-    fake.failDescribeStacks({ code: 'AccessDenied', message: 'not authorized to perform: cloudformation:DescribeStacks' });
-    const error = await failure(handlers().onEvent(taskEvent('Update')));
-    expect(error.message).toBe('Deployment task Migrate did not run: the stack status could not be read, so an update cannot be told from the rollback of a failed update (AccessDenied: not authorized to perform: cloudformation:DescribeStacks).');
-    expect(fake.ecs.calls).toHaveLength(0);
-  });
-});
 
 describe('what the task receives', () => {
   test('RunTask: Fargate, the task definition, cluster and network, idempotent, recognisable, with the run in its environment', async () => {
@@ -271,15 +195,6 @@ describe('outcomes', () => {
 });
 
 describe('failures of the AWS APIs', () => {
-  test('RunTask denied while a new policy propagates is retried for 30 seconds, and starts one task', async () => {
-    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
-    fake.ecs.fail('RunTask', { code: 'AccessDeniedException', message: 'not authorized to perform: ecs:RunTask' }, 2);
-    await drive(handlers(), taskEvent('Create'), clock);
-    expect(fake.ecs.callsOf('RunTask')).toHaveLength(3);
-    expect(fake.ecs.taskArns()).toHaveLength(1);
-    expect(clock.sleeps).toEqual([1000, 2000]);
-  });
-
   test('RunTask denied for good fails with what the provider needs', async () => {
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
     fake.ecs.fail('RunTask', { code: 'AccessDeniedException', message: 'not authorized to perform: iam:PassRole' });
@@ -314,24 +229,6 @@ describe('failures of the AWS APIs', () => {
 });
 
 describe('deletion is never blocked', () => {
-  test('a BEFORE_DELETE task that fails is logged, and the deletion goes on', async () => {
-    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS');
-    fake.ecs.plan({ stop: { exitCode: 3 }, log: ['could not deregister'] });
-    const { polls } = await drive(handlers(), taskEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }), clock);
-    expect(polls).toBe(2);
-    expect(output.text()).toContain('Deployment task Migrate failed: the command exited with code 3.');
-    expect(output.text()).toContain('(the stack is being deleted: this failure does not stop the deletion)');
-  });
-
-  test('a BEFORE_DELETE task that cannot start is logged, and the deletion goes on', async () => {
-    fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS');
-    fake.ecs.fail('RunTask', { code: 'ClientException', message: 'TaskDefinition is inactive' });
-    const { started, polls } = await drive(handlers(), taskEvent('Delete', { trigger: TRIGGER_BEFORE_DELETE }), clock);
-    expect(started).toEqual({ PhysicalResourceId: 'Migrate' });
-    expect(polls).toBe(1);
-    expect(output.text()).toContain('RunTask failed: ClientException: TaskDefinition is inactive');
-  });
-
   test('a BEFORE_DELETE task that runs into its timeout is stopped, and the deletion goes on', async () => {
     fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS');
     fake.ecs.plan({ stop: 'never' });

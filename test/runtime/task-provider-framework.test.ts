@@ -29,23 +29,12 @@ const ON_EVENT_ARN = `arn:${PARTITION}:lambda:${REGION}:123456789012:function:${
 const IS_COMPLETE_ARN = `arn:${PARTITION}:lambda:${REGION}:123456789012:function:${'C'.repeat(64)}`;
 const LOGICAL_ID = 'L'.repeat(255);
 
-let fake: FakeAws;
-let restoreEnv: () => void;
+const fake = FakeAws.forTestFile({ region: REGION });
 let clock: FakeClock;
 let responses: Array<{ options: { method?: string; headers?: Record<string, unknown> }; body: string }>;
 let executions: Array<{ name: string; input: string }>;
 
-beforeAll(async () => {
-  fake = await FakeAws.start({ region: REGION });
-  restoreEnv = fake.useEnv();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-
 beforeEach(() => {
-  fake.reset();
   fake.ecs.streamPrefix('*', STREAM_PREFIX);
   clock = new FakeClock();
   responses = [];

@@ -98,3 +98,29 @@ export function captureConsole(): { readonly text: () => string; readonly restor
   );
   return { text: () => lines.join('\n'), restore: () => spies.forEach((spy) => spy.mockRestore()) };
 }
+
+/**
+ * `captureConsole` around each test of the file (or describe block) that calls it, checking after each that whatever
+ * the test did, the presigned ResponseURL never reached the log.
+ */
+export function captureConsoleOfEachTest(): { readonly text: () => string } {
+  let output: ReturnType<typeof captureConsole>;
+  beforeEach(() => {
+    output = captureConsole();
+  });
+  afterEach(() => {
+    output.restore();
+    expect(output.text()).not.toContain(RESPONSE_URL_SECRET);
+  });
+  return { text: () => output.text() };
+}
+
+/** The error the promise rejects with; fails the test when it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the handler to fail');
+}

@@ -151,9 +151,26 @@ const SSM_NAME = /^\/?[a-zA-Z0-9_.\-/]+$/;
 export class FakeAws {
   static async start(options: FakeAwsOptions = {}): Promise<FakeAws> {
     const fake = new FakeAws(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
+    await fake.listen();
+    return fake;
+  }
+
+  /**
+   * The fake of one test file, with its hooks: started before the file's tests with `process.env` pointing at it
+   * (`useEnv`), reset before each test, closed after the last. Call it at the top of the file; hooks the file
+   * registers after it run after the reset.
+   */
+  static forTestFile(options: FakeAwsOptions = {}): FakeAws {
+    const fake = new FakeAws(options);
+    let restoreEnv = () => {};
+    beforeAll(async () => {
+      await fake.listen();
+      restoreEnv = fake.useEnv();
+    });
+    beforeEach(() => fake.reset());
+    afterAll(async () => {
+      restoreEnv();
+      await fake.close();
     });
     return fake;
   }
@@ -330,6 +347,13 @@ export class FakeAws {
     this.stackResources.clear();
     this.templates.clear();
     this.cloudFormationErrors.clear();
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
   }
 
   async close(): Promise<void> {

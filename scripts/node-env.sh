@@ -2,7 +2,10 @@
 # which scripts/setup.sh installs into .tools/node/ from its package-lock.json, first on PATH for them and everything
 # they start (npm, jsii, jest, the cdk CLI, the Python package's jsii kernel), whatever Node.js the machine has.
 # Fails loudly when it is missing or is not Node.js 24.
-node_env_bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools/node/node_modules/.bin"
+#
+# On PATH as .tools/bin, a folder that holds only `node` (a link the setup makes): a test that runs a command as a
+# new user would, with every node_modules folder taken off PATH, still runs it on this Node.js.
+node_env_bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools/bin"
 case ":$PATH:" in
   ":$node_env_bin:"*) ;;
   *) export PATH="$node_env_bin:$PATH" ;;

@@ -27,6 +27,8 @@ if ! command -v npm >/dev/null; then
   exit 1
 fi
 install_locked .tools/node
+mkdir -p .tools/bin
+ln -sfn ../node/node_modules/.bin/node .tools/bin/node
 source scripts/node-env.sh
 echo "Node.js $(node --version), npm $(npm --version)"
 install_locked .

@@ -74,7 +74,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    */
   public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
     const { script, variables } = this.state();
-    const binding = bindTarget(target, script.path, script.kind);
+    const binding = bindTarget(target, script);
     this.applyBinding(target, binding, variables.connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc));
   }
 
@@ -205,9 +205,8 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     const role = this.compute().role;
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     suppressConnectFindings(role, target.node.path, binding.kind, binding.statements ?? []);
-    binding.grant?.(this);
+    binding.grant?.(this, { scope: this, vpc: this.vpc });
     for (const rule of binding.ingress ?? []) { this.allowTo(rule.peer, rule.port, rule.description); }
-    if (binding.onBind && role) { binding.onBind(role); }
   }
 
   /**

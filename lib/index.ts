@@ -5,5 +5,4 @@ export * from './deployment-task';
 export * from './python-bundling-options';
 export * from './run-policy';
 export * from './script-trigger';
-export * from './connect/aws-api/public';
-export * from './connect/network/public';
+export * from './connect/public';

@@ -57,7 +57,7 @@ export interface ScriptResourceSpec {
 
 /** Binds each target; throws, naming the target, for a target of no known kind. */
 export function bindAll(targets: IConstruct[] | undefined, script: ScriptRef): Bindings {
-  return (targets ?? []).map((target) => [target, bindTarget(target, script.path, script.kind)] as const);
+  return (targets ?? []).map((target) => [target, bindTarget(target, script)] as const);
 }
 
 /** Where a variable from the `environment` prop or `addEnvironment` comes from, in messages about clashes. */

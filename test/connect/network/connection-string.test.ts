@@ -1,6 +1,6 @@
 import {
   connectionString, ConnectionParts, defaultDatabase, defaultPort, EngineFamily, engineFamily, jdbcConnectionString,
-} from '../../../lib/connect/network/connection-string';
+} from '../../../lib/connect/targets/rds/connection-string';
 
 const PARTS: ConnectionParts = { host: 'db.example.com', port: '1234', database: 'app', user: 'u', password: 'p' };
 

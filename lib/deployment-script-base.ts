@@ -12,6 +12,7 @@ import { AnalysisValue, ScriptRegistry } from './private/registry';
 import { ScriptRef } from './private/script-ref';
 import {
   checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, ScriptCompute, ScriptResourceSpec,
+  serviceTimeoutOf,
 } from './private/script-support';
 import { ScriptVariables } from './private/variables';
 import { RunPolicy } from './run-policy';
@@ -141,6 +142,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     const runToken = this.runToken(registry);
     this.customResource = new CustomResource(this, 'Default', {
       serviceToken: spec.serviceToken,
+      serviceTimeout: serviceTimeoutOf(script, options, spec.timeout),
       resourceType: spec.resourceType,
       properties: runToken === undefined ? properties : { ...properties, [PROP_RUN_TOKEN]: runToken },
     });

@@ -122,6 +122,16 @@ export interface DeploymentScriptOptions {
   readonly timeout?: Duration;
 
   /**
+   * How long CloudFormation waits for the script's custom resource to answer before it fails the resource
+   * (CloudFormation's `ServiceTimeout`), should the provider never answer (killed, out of memory, unable to post
+   * its response). At least `timeout` and what the provider needs around it; at most an hour.
+   *
+   * @default - `timeout` plus 2 minutes for a `DeploymentScript`, plus 5 minutes for a `DeploymentTask` (at most an
+   * hour), instead of CloudFormation's hour
+   */
+  readonly serviceTimeout?: Duration;
+
+  /**
    * The VPC the script runs in.
    *
    * @default - a `DeploymentScript` runs outside any VPC, unless a `connectTo` target lives in one; a

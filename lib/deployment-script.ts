@@ -183,7 +183,7 @@ export class DeploymentScript extends DeploymentScriptBase {
 
   /** Creates the script's function and custom resource; returns the function. */
   private build(script: ScriptRef, props: DeploymentScriptProps, bindings: Bindings, vpc: ec2.IVpc | undefined): lambda.Function {
-    const timeout = props.timeout ?? Duration.minutes(10);
+    const timeout = script.timeoutOf(props.timeout);
 
     const logGroup = props.logGroup ?? (props.logRetention !== undefined
       ? new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention })

@@ -160,7 +160,7 @@ export class DeploymentTask extends DeploymentScriptBase {
     Object.defineProperty(this, TASK_SYMBOL, { value: true });
     try {
       const { bindings, vpc, size } = checked;
-      this.timeout = props.timeout ?? Duration.minutes(30);
+      this.timeout = script.timeoutOf(props.timeout);
       const assignPublicIp = props.assignPublicIp ?? false;
       const subnets = vpc.selectSubnets(props.vpcSubnets ?? (assignPublicIp ? { subnetType: ec2.SubnetType.PUBLIC } : {}));
       if (!assignPublicIp && subnets.subnets.length > 0 && subnets.subnets.every((subnet) => vpc.publicSubnets.includes(subnet))) {

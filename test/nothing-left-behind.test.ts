@@ -120,6 +120,15 @@ describe('a script that cannot be created leaves the app as it was, and the mess
     rejectsCleanly(app, () => task(stack, vpc), /Stack already has a construct named 'DeploymentTaskProvider': rename it/);
   });
 
+  test('the id Default directly in a stack, which would leave the custom resource without a logical id', () => {
+    const { app, stack } = world();
+    rejectsCleanly(app, () => new DeploymentScript(stack, 'Default', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT }),
+      "DeploymentScript Stack/Default: its id is 'Default', which aws-cdk-lib leaves out of logical ids, and so is its custom resource's: "
+      + 'the resource would have no logical id. Give the script another id.');
+    new DeploymentScript(new Construct(stack, 'Migrations'), 'Default', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('a missing entry file', () => {
     const { app, stack } = world();
     rejectsCleanly(app, () => script(stack, { entry: 'scripts/missing.ts' }),
@@ -230,5 +239,48 @@ describe('mistakes that would only fail at deploy time are caught at synth', () 
   test('getResult without a key', () => {
     const { stack } = world();
     expect(() => script(stack).getResult('')).toThrow("DeploymentScript Stack/Script: getResult(\"\") needs the name of a top-level key of the object the script returns, known at synth, e.g. getResult('tenantId').");
+  });
+});
+
+describe('ServiceTimeout: a provider that never answers fails the resource in minutes, not after an hour', () => {
+  const serviceTimeouts = (stack: Stack) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
+    .filter((r) => r.Type === 'Custom::DeploymentScript' || r.Type === 'Custom::DeploymentTask')
+    .map((r) => [r.Type, r.Properties.ServiceTimeout]);
+
+  test('derived from each script\'s own timeout: 2 minutes more for a script, 5 for a task, an hour at most', () => {
+    const { stack, vpc } = world();
+    new DeploymentScript(stack, 'Usual', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    new DeploymentScript(stack, 'Longest', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, timeout: Duration.minutes(14) });
+    new DeploymentTask(stack, 'Task', { trigger: ScriptTrigger.AFTER_DEPLOY, image: IMAGE, vpc });
+    new DeploymentTask(stack, 'LongTask', { trigger: ScriptTrigger.AFTER_DEPLOY, image: IMAGE, vpc, timeout: Duration.minutes(55) });
+    expect(serviceTimeouts(stack)).toEqual([
+      ['Custom::DeploymentScript', '720'],
+      ['Custom::DeploymentScript', '960'],
+      ['Custom::DeploymentTask', '2100'],
+      ['Custom::DeploymentTask', '3600'],
+    ]);
+  });
+
+  test('a serviceTimeout given that fits is used', () => {
+    const { stack } = world();
+    script(stack, { timeout: Duration.minutes(1), serviceTimeout: Duration.minutes(20) });
+    expect(serviceTimeouts(stack)).toEqual([['Custom::DeploymentScript', '1200']]);
+  });
+
+  test.each<[string, Partial<DeploymentScriptProps>, string]>([
+    ['shorter than the script and its provider need', { timeout: Duration.minutes(10), serviceTimeout: Duration.minutes(11) },
+      "DeploymentScript Stack/Script: 'serviceTimeout' is 11 minutes, less than the script's timeout (10 minutes) plus the 2 minutes its provider needs around it: CloudFormation would fail the resource while the script still runs. Give at least 12 minutes, or lower 'timeout'."],
+    ['over an hour', { serviceTimeout: Duration.minutes(61) },
+      "DeploymentScript Stack/Script: 'serviceTimeout' is 1 hour 1 minute. CloudFormation waits a whole number of seconds, an hour at most: give at most Duration.hours(1), or leave it out."],
+    ['a fraction of a second', { serviceTimeout: Duration.millis(900500) }, "'serviceTimeout' is 15 minutes 500 millis. CloudFormation waits a whole number of seconds"],
+  ])('%s', (_name, props, message) => {
+    const { app, stack } = world();
+    rejectsCleanly(app, () => script(stack, props), message);
+  });
+
+  test('a task: the default timeout of 30 minutes and 5 minutes around it', () => {
+    const { app, stack, vpc } = world();
+    rejectsCleanly(app, () => task(stack, vpc, { serviceTimeout: Duration.minutes(34) }),
+      "DeploymentTask Stack/Task: 'serviceTimeout' is 34 minutes, less than the task's timeout (30 minutes) plus the 5 minutes its provider needs around it");
   });
 });

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /** A kind of deployment script: how messages name it, and what runs its code. */
@@ -8,13 +9,22 @@ export interface ScriptKind {
   readonly noun: 'script' | 'task';
   /** Whether the code runs on AWS Lambda, which refuses some environment variable names. */
   readonly lambda: boolean;
+  /**
+   * What the provider needs beyond the script's own timeout before it answers CloudFormation: for a script, the
+   * Provider framework's start, reading the stack's status, the retries of a role not yet usable (30 seconds) and
+   * the answer; for a task, starting the container, stopping it at its timeout (ECS waits 30 seconds for it to exit)
+   * and the waiter's 10-second polls.
+   */
+  readonly answerMarginSeconds: number;
+  /** How long a script of this kind may run when `timeout` is not given. */
+  readonly defaultTimeoutSeconds: number;
 }
 
 /** A Lambda function: `DeploymentScript`. */
-export const LAMBDA_SCRIPT: ScriptKind = { kind: 'DeploymentScript', noun: 'script', lambda: true };
+export const LAMBDA_SCRIPT: ScriptKind = { kind: 'DeploymentScript', noun: 'script', lambda: true, answerMarginSeconds: 120, defaultTimeoutSeconds: 600 };
 
 /** A container task on Fargate: `DeploymentTask`. */
-export const CONTAINER_TASK: ScriptKind = { kind: 'DeploymentTask', noun: 'task', lambda: false };
+export const CONTAINER_TASK: ScriptKind = { kind: 'DeploymentTask', noun: 'task', lambda: false, answerMarginSeconds: 300, defaultTimeoutSeconds: 1800 };
 
 /**
  * One deployment script as the code that checks and wires it sees it: its kind and its construct path, known before
@@ -30,16 +40,25 @@ export class ScriptRef implements ScriptKind {
   public readonly kind: ScriptKind['kind'];
   public readonly noun: ScriptKind['noun'];
   public readonly lambda: boolean;
+  public readonly answerMarginSeconds: number;
+  public readonly defaultTimeoutSeconds: number;
 
   constructor(kind: ScriptKind, public readonly path: string) {
     this.kind = kind.kind;
     this.noun = kind.noun;
     this.lambda = kind.lambda;
+    this.answerMarginSeconds = kind.answerMarginSeconds;
+    this.defaultTimeoutSeconds = kind.defaultTimeoutSeconds;
   }
 
   /** How messages name the script: `<kind> <path>`. */
   public get where(): string {
     return `${this.kind} ${this.path}`;
+  }
+
+  /** The script's timeout: the `timeout` prop, or its kind's default. */
+  public timeoutOf(given: Duration | undefined): Duration {
+    return given ?? Duration.seconds(this.defaultTimeoutSeconds);
   }
 
   /** An error about the script: `<kind> <path>: <message>`. */

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -53,6 +53,35 @@ export interface ScriptResourceSpec {
   /** The connectTo targets of the props, bound once before the script was created. */
   readonly bindings: Bindings;
   readonly otherVariables?: OtherVariables;
+}
+
+/** The longest CloudFormation waits for a custom resource to answer: its `ServiceTimeout` takes 1 to 3600 seconds. */
+const MAX_SERVICE_TIMEOUT_SECONDS = 3600;
+
+/**
+ * The custom resource's `ServiceTimeout`: the script's timeout and what its provider needs around it, so that a
+ * provider that never answers fails the deployment in minutes, not after CloudFormation's hour. A given
+ * `serviceTimeout` that cannot fit the script's own limit is rejected, naming the fix.
+ */
+export function serviceTimeoutOf(script: ScriptRef, props: DeploymentScriptOptions, timeout: Duration): Duration {
+  const seconds = Token.isUnresolved(timeout.toSeconds()) ? undefined : timeout.toSeconds();
+  const least = seconds === undefined ? undefined : Math.min(seconds + script.answerMarginSeconds, MAX_SERVICE_TIMEOUT_SECONDS);
+  const given = props.serviceTimeout;
+  if (given === undefined) {
+    return Duration.seconds(least ?? MAX_SERVICE_TIMEOUT_SECONDS);
+  }
+  if (Token.isUnresolved(given.toMilliseconds())) { return given; }
+  const givenMilliseconds = given.toMilliseconds();
+  if (givenMilliseconds % 1000 !== 0 || givenMilliseconds > MAX_SERVICE_TIMEOUT_SECONDS * 1000) {
+    script.fail(`'serviceTimeout' is ${given.toHumanString()}. CloudFormation waits a whole number of seconds, an hour at most: `
+      + 'give at most Duration.hours(1), or leave it out.');
+  }
+  if (least !== undefined && givenMilliseconds < least * 1000) {
+    script.fail(`'serviceTimeout' is ${given.toHumanString()}, less than the ${script.noun}'s timeout (${timeout.toHumanString()}) plus the `
+      + `${script.answerMarginSeconds / 60} minutes its provider needs around it: CloudFormation would fail the resource while the ${script.noun} `
+      + `still runs. Give at least ${Duration.seconds(least).toHumanString()}, or lower 'timeout'.`);
+  }
+  return given;
 }
 
 /** Binds each target; throws, naming the target, for a target of no known kind. */
@@ -146,10 +175,16 @@ export function validateTriggerAndPolicy(script: ScriptRef, props: DeploymentScr
 export function validateInputs(script: ScriptRef, scope: Construct, props: DeploymentScriptOptions,
   input: { bindings: Bindings; vpc?: ec2.IVpc; otherVariables?: OtherVariables }): void {
   const stack = Stack.of(scope);
+  // aws-cdk-lib builds a logical id from the path below the stack, leaving out 'Default': the custom resource's own id.
+  if (script.path.slice(stack.node.path.length).split('/').filter((id) => id !== '').every((id) => id === 'Default')) {
+    script.fail("its id is 'Default', which aws-cdk-lib leaves out of logical ids, and so is its custom resource's: "
+      + 'the resource would have no logical id. Give the script another id.');
+  }
   validateParameters(script, props.parameters ?? {}, stack);
   planVariables(script, props, input.bindings, input.vpc, input.otherVariables);
   checkRunAfter(script, stack, props.runAfter ?? []);
   checkRunBefore(script, stack, props.runBefore ?? []);
+  serviceTimeoutOf(script, props, script.timeoutOf(props.timeout));
 }
 
 const BASE_SYMBOL = Symbol.for('cdk-deployment-script.DeploymentScriptBase');

@@ -18,6 +18,7 @@ import {
 } from './private/script-support';
 import { PythonBundlingOptions } from './python-bundling-options';
 import { ScriptTrigger } from './script-trigger';
+import { suppressPinnedRuntime } from './private/nag';
 
 /**
  * Properties of a `DeploymentScript`.
@@ -221,6 +222,10 @@ export class DeploymentScript extends DeploymentScriptBase {
         handler: props.handler!,
         runtime: props.runtime!,
       });
+
+    if (props.entry !== undefined && props.runtime === undefined) {
+      suppressPinnedRuntime(scriptFunction, "The script's default runtime");
+    }
 
     const provider = DeploymentScriptProvider.of(this);
     this._start(script, {

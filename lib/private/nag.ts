@@ -43,11 +43,26 @@ export function addNagSuppressions(resource: CfnResource, suppressions: NagSuppr
 }
 
 /**
+ * The finding that a function of this library is not on the newest Lambda runtime aws-cdk-lib knows (AwsSolutions-L1
+ * on aws-cdk-lib releases newer than the runtime the library chose). The library's runtimes are pinned, each on a
+ * runtime Lambda supports: a runtime that moved with aws-cdk-lib would change the provider's functions (or, for a
+ * script's default, the script itself, and run it again) on an upgrade of aws-cdk-lib alone.
+ */
+export function suppressPinnedRuntime(fn: lambda.Function, whose: string): void {
+  addNagSuppressions(fn.node.defaultChild as CfnResource, [{
+    id: 'AwsSolutions-L1',
+    reason: `${whose} is pinned to ${fn.runtime.name}, which Lambda supports, so that upgrading aws-cdk-lib alone does not change it; `
+      + 'the library moves it in its own releases.',
+  }]);
+}
+
+/**
  * The provider's own findings: its runtime function (this library's) and the Provider framework's function
  * (aws-cdk-lib's), their roles and policies. Call once, when the provider is created.
  */
 export function suppressProviderFindings(runtimeFunction: lambda.Function, provider: IConstruct): void {
   const stack = Stack.of(runtimeFunction);
+  suppressPinnedRuntime(runtimeFunction, "The provider's runtime");
   // The provider's roles hold their statements inline (lib/private/provider.ts): the findings are the roles'.
   const runtimeRole = cfnOf(runtimeFunction.role);
   if (runtimeRole) {

@@ -11,6 +11,7 @@ import { existingProvider, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 import { CONTAINER_TASK } from './script-ref';
+import { suppressPinnedRuntime } from './nag';
 
 /** Where the build puts the bundled task runtime (scripts/bundle-runtime.mjs): `index.onEvent`, `index.isComplete`. */
 const TASK_RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'task-runtime');
@@ -88,6 +89,8 @@ export class DeploymentTaskProvider extends Construct {
     });
     // onEvent reads the stack's status to tell a deployment from its rollback, and a stack deletion from the removal
     // of one task.
+    suppressPinnedRuntime(this.onEventFunction, "The task provider's runtime");
+    suppressPinnedRuntime(this.isCompleteFunction, "The task provider's runtime");
     this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
       resources: [stackArnOf(stack)],

@@ -1,4 +1,4 @@
-import { Annotations, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
@@ -49,8 +49,7 @@ export function resolveService(where: string, service: ecs.BaseService, props: {
 function cloudMapHost(where: string, service: ecs.BaseService, wrap: string): string {
   const cloudMap = service.cloudMapService;
   if (!cloudMap) {
-    const serviceConnect = tryMember<{ enabled?: unknown }>(service, '_serviceConnectConfig');
-    if (serviceConnect?.enabled === true) {
+    if (serviceConnectEnabled(service)) {
       throw new Error(`${where}: the service is reachable through Service Connect only, whose names resolve only inside ECS tasks that run the Service Connect agent, `
         + `so a script cannot reach it by name. Give the service Cloud Map DNS discovery as well ('cloudMapOptions'), or ${wrap}.`);
     }
@@ -63,6 +62,17 @@ function cloudMapHost(where: string, service: ecs.BaseService, wrap: string): st
       + `Use A records (cloudMapOptions: { dnsRecordType: DnsRecordType.A }), or ${wrap}.`);
   }
   return `${cloudMap.serviceName}.${cloudMap.namespace.namespaceName}`;
+}
+
+/**
+ * Whether the service uses Service Connect, read from what its CloudFormation resource will hold: aws-cdk-lib keeps
+ * the configuration in a member of its own, a plain object in older releases and a lazy value in newer ones.
+ */
+function serviceConnectEnabled(service: ecs.BaseService): boolean {
+  const cfn = service.node.defaultChild as ecs.CfnService | undefined;
+  const configuration = cfn?.serviceConnectConfiguration ?? tryMember(service, '_serviceConnectConfig');
+  const resolved = configuration === undefined ? undefined : Stack.of(service).resolve(configuration);
+  return resolved?.enabled === true;
 }
 
 /** The container port given in the service's Cloud Map registration (`cloudMapOptions.containerPort`). */

@@ -14,9 +14,9 @@ import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS } from '../shared/consts';
 import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
 import { sanitize } from '../shared/text';
-import { lastLogLines } from './logs';
-import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from './outcome';
-import { logStreamName, readSettings, runTaskInput, type TaskSettings } from './run';
+import { lastLogLines } from '../shared/task-logs';
+import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
+import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
 
 /**
  * The key of what `onEvent` tells `isComplete` about the task it started. The framework passes `onEvent`'s whole

@@ -1,6 +1,7 @@
 /**
  * What a task's run is made of: its settings, read from the custom resource's properties, and the RunTask request
- * that starts it, with the run's context and parameters in the container's environment.
+ * that starts it, with the run's context and parameters in the container's environment. Shared by the task runtime
+ * (lambda-runtime/task/) and the command line's `run` of a task, so that a run by hand is the deployment's run.
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import {
@@ -24,8 +25,8 @@ import {
   TASK_ENV_STACK_NAME,
   TASK_ENV_TRIGGER,
   TASK_STARTED_BY,
-} from '../shared/consts';
-import { reportableError } from '../shared/reason';
+} from './consts';
+import { reportableError } from './reason';
 
 /** The task's settings, from the custom resource's properties. */
 export interface TaskSettings {

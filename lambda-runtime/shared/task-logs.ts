@@ -1,8 +1,9 @@
 /**
- * The last lines a task's container wrote, from its awslogs stream, for the failure reason.
+ * The last lines a task's container wrote, from its awslogs stream, for the failure reason (task runtime) and
+ * the log tail of a run by hand (command line).
  */
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { keepTail, sanitize } from '../shared/text';
+import { keepTail, sanitize } from './text';
 
 /** How many of the stream's last events are read: more than a reason can show. */
 const EVENTS = 100;

@@ -7,7 +7,7 @@ import { UsageError } from './errors';
 
 export const PROGRAM = 'cdk-deployment-script';
 
-export type Command = 'list' | 'run';
+export type Command = 'list' | 'run' | 'logs';
 
 export interface CommonOptions {
   readonly profile?: string;
@@ -31,14 +31,30 @@ export interface RunOptions extends CommonOptions {
   readonly local: boolean;
   readonly app: string;
   readonly env: readonly string[];
+  readonly envFiles: readonly string[];
   readonly python?: string;
+  /** (--local) refuse to run while a variable only known after deployment is unset. */
+  readonly strict: boolean;
+  /** (--local) run again whenever the cloud assembly changes. */
+  readonly watch: boolean;
+  /** (a deployed task) start it and return: do not wait for it to stop. */
+  readonly noWait: boolean;
+}
+
+export interface LogsOptions extends CommonOptions {
+  readonly stack: string;
+  readonly script?: string;
+  readonly follow: boolean;
+  /** How far back to start: a duration (`10m`, `2h`, `1d`) or a date. */
+  readonly since?: string;
 }
 
 export type Invocation =
   | { readonly kind: 'help'; readonly command?: Command }
   | { readonly kind: 'version' }
   | { readonly kind: 'list'; readonly options: ListOptions }
-  | { readonly kind: 'run'; readonly options: RunOptions };
+  | { readonly kind: 'run'; readonly options: RunOptions }
+  | { readonly kind: 'logs'; readonly options: LogsOptions };
 
 type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -68,7 +84,18 @@ const SPECS: Record<Command, Spec> = {
     'local': { type: 'boolean' },
     'app': { type: 'string', short: 'a' },
     'env': { type: 'string', short: 'e', multiple: true },
+    'env-file': { type: 'string', multiple: true },
     'python': { type: 'string' },
+    'strict': { type: 'boolean' },
+    'watch': { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+  },
+  logs: {
+    ...COMMON,
+    stack: { type: 'string', short: 's' },
+    script: { type: 'string' },
+    follow: { type: 'boolean', short: 'f' },
+    since: { type: 'string' },
   },
 };
 
@@ -99,6 +126,13 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   }
   const stack = nonEmpty(values.stack, '--stack', command);
 
+  if (command === 'logs') {
+    if (stack === undefined) throw new UsageError('logs needs --stack STACK: the deployed stack whose scripts\' logs to show.', command);
+    return {
+      kind: 'logs',
+      options: { ...common, stack, script: nonEmpty(values.script, '--script', command), follow: values.follow === true, since: nonEmpty(values.since, '--since', command) },
+    };
+  }
   if (command === 'list') {
     if (!local && stack === undefined) {
       throw new UsageError('list needs --stack STACK (a deployed stack), or --local [--app cdk.out] (a synthesized app).', command);
@@ -112,10 +146,15 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError('run needs --stack STACK (a deployed stack), or --local (a script of a synthesized app, run on this machine).', command);
   }
   const env = (values.env as string[] | undefined) ?? [];
-  if (env.length > 0 && !local) {
-    throw new UsageError('--env is only for --local: a deployed script runs with the environment it was deployed with.', command);
+  const envFiles = ((values['env-file'] as string[] | undefined) ?? []).map((file) => nonEmpty(file, '--env-file', command)!);
+  if ((env.length > 0 || envFiles.length > 0) && !local) {
+    throw new UsageError(`${env.length ? '--env' : '--env-file'} is only for --local: a deployed script runs with the environment it was deployed with.`, command);
   }
-  if (values.python !== undefined && !local) throw new UsageError('--python is only for --local.', command);
+  for (const option of ['python', 'strict', 'watch'] as const) {
+    if (values[option] !== undefined && !local) throw new UsageError(`--${option} is only for --local.`, command);
+  }
+  if (values['no-wait'] !== undefined && local) throw new UsageError('--no-wait is only for a deployed task (run --stack): a local run always waits.', command);
+  if (values.watch && values['dry-run']) throw new UsageError('--watch runs the script again and again: it does not go with --dry-run.', command);
   return {
     kind: 'run',
     options: {
@@ -128,15 +167,19 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       local,
       app,
       env,
+      envFiles,
       python: nonEmpty(values.python, '--python', command),
+      strict: values.strict === true,
+      watch: values.watch === true,
+      noWait: values['no-wait'] === true,
     },
   };
 }
 
 function commandName(name: string): Command {
-  if (name === 'list' || name === 'run') return name;
-  if (name.startsWith('-')) throw new UsageError(`unknown option '${name}' before the command. Commands: list, run.`);
-  throw new UsageError(`unknown command '${name}'. Commands: list, run.`);
+  if (name === 'list' || name === 'run' || name === 'logs') return name;
+  if (name.startsWith('-')) throw new UsageError(`unknown option '${name}' before the command. Commands: list, run, logs.`);
+  throw new UsageError(`unknown command '${name}'. Commands: list, run, logs.`);
 }
 
 function parse(command: Command, args: readonly string[]): Record<string, string | boolean | string[] | boolean[] | undefined> {
@@ -183,7 +226,10 @@ const EXIT_CODES = `Exit codes:
   1  the script ran and failed (threw, returned an error, timed out)
   2  the command line is wrong (unknown option, missing value)
   3  the command could not do its work (unknown stack or script, no credentials, access denied,
-     unreachable endpoint, missing asset, …)`;
+     unreachable endpoint, missing asset, a task without a deployed task definition, a stack without
+     scripts for logs, …)
+  4  run --local of a task with no container engine (docker, podman) on PATH: it printed what it would
+     run, for you to run by hand`;
 
 export const HELP: Record<'main' | Command, string> = {
   main: `${PROGRAM}: list, run and try the deployment scripts of AWS CDK apps (cdk-deployment-script).
@@ -193,13 +239,15 @@ Usage:
   ${PROGRAM} list --local [--app cdk.out] [--json]
   ${PROGRAM} run --stack STACK --script ID [--param KEY=VALUE]... [--params-file FILE] [--dry-run]
   ${PROGRAM} run --local [--app cdk.out] [--stack STACK] --script ID [--env KEY=VALUE]... [--param KEY=VALUE]...
+  ${PROGRAM} logs --stack STACK [--script ID] [--follow] [--since 10m]
   ${PROGRAM} help [COMMAND]
   ${PROGRAM} --version
 
 Commands:
-  list   the deployment scripts of a deployed stack (or of a synthesized app, with --local)
-  run    run a deployed script now, with the parameters of the last deployment; or, with --local,
-         run a script of a synthesized app on this machine, as Lambda would
+  list   the deployment scripts and container tasks of a deployed stack (or of a synthesized app, with --local)
+  run    run a deployed script or task now, with the parameters of the last deployment; or, with --local,
+         run one of a synthesized app on this machine, as Lambda (or ECS) would
+  logs   the log lines of a stack's scripts and tasks, each after its name; --follow to watch a deployment
 
 Examples:
   ${PROGRAM} list --stack my-stack
@@ -207,7 +255,7 @@ Examples:
   ${PROGRAM} run --stack my-stack --script seed --param tenants.max=10 --param dryRun=true
   ${PROGRAM} run --local --script migrate --env DATABASE_URL=postgresql://localhost:5432/dev
 
-Run '${PROGRAM} help list' or '${PROGRAM} help run' for each command's options.
+Run '${PROGRAM} help list', '${PROGRAM} help run' or '${PROGRAM} help logs' for each command's options.
 
 ${COMMON_HELP}
 
@@ -217,12 +265,12 @@ ${EXIT_CODES}`,
   ${PROGRAM} list --stack STACK [--json]
   ${PROGRAM} list --local [--app cdk.out] [--stack STACK] [--json]
 
-Lists the deployment scripts of a deployed stack: each script's id (its construct path in the stack) and
-logical id, its trigger, its Lambda function, the status of its last deployment (with the reason when it
+Lists the deployment scripts (kind script) and container tasks (kind task) of a deployed stack: each one's id
+(its construct path in the stack) and logical id, its trigger, what it runs (a Lambda function, a task definition), the status of its last deployment (with the reason when it
 failed), and whether the parameters of that deployment are recorded for 'run'.
 
-With --local, lists the scripts of a synthesized cloud assembly instead (no AWS call): their runtime,
-handler, and the environment variables and parameters only known after deployment.
+With --local, lists the scripts and tasks of a synthesized cloud assembly instead (no AWS call): their kind,
+runtime (or container image), handler, and the environment variables and parameters only known after deployment.
 
 Options:
   -s, --stack STACK    the stack's name or ARN (with --local: its name or artifact id, to pick one)
@@ -241,8 +289,8 @@ ${EXIT_CODES}`,
 
   run: `Usage:
   ${PROGRAM} run --stack STACK --script ID [--param KEY=VALUE]... [--params-file FILE] [--dry-run]
-  ${PROGRAM} run --local [--app cdk.out] [--stack STACK] --script ID [--env KEY=VALUE]...
-                 [--param KEY=VALUE]... [--params-file FILE] [--python CMD] [--dry-run]
+  ${PROGRAM} run --local [--app cdk.out] [--stack STACK] --script ID [--env KEY[=VALUE]]... [--env-file FILE]
+                 [--param KEY=VALUE]... [--params-file FILE] [--python CMD] [--strict] [--watch] [--dry-run]
 
 Runs a deployed script now: invokes its Lambda function with the parameters of the stack's last
 deployment, resolved (as the provider recorded them, in the SSM parameter
@@ -250,12 +298,22 @@ deployment, resolved (as the provider recorded them, in the SSM parameter
 gives it, with requestType "Manual". Prints the script's result as JSON on stdout and the tail of its log
 on stderr; exits 1 when the script fails.
 
+A container task (DeploymentTask) runs as the deployment runs it: ECS RunTask with its deployed task
+definition, cluster and network configuration, and its parameters (those of the template, resolved against
+the deployed stack; give what cannot be resolved with --param). Progress goes to stderr while it runs; then
+its exit code, stop reason and log tail; exits 1 when the task failed. --no-wait starts it and prints its ARN
+and the logs command that follows it.
+
 With --local, runs a script of a synthesized cloud assembly (cdk synth) on this machine instead, as Lambda
 would: its bundled code, its handler, its environment and the parameters of the template, in a child
 process (node for Node.js runtimes, python3 for Python ones) with a Lambda-like context, within the
-function's timeout. Values only known after deployment (references to other resources, secrets) must be
-given: --env for environment variables, --param for parameters. Your own AWS credentials and region are
-passed on. Nothing is deployed and no AWS call is made by the command itself.
+function's timeout. Environment variables only known after deployment (references to other resources,
+secrets) are left unset, and named on stderr (--strict refuses to run instead); give them with --env or
+--env-file. Parameters only known after deployment must be given with --param. Your own AWS credentials and
+region are passed on. Nothing is deployed and no AWS call is made by the command itself. A Node.js script
+finds the AWS SDK (which Lambda provides, and bundles leave out) in the app's node_modules.
+A task runs in its container image with docker or podman, when one is on PATH; else the command prints
+what it would run (image, command, environment, secrets masked) and exits 4.
 
 Options:
   -s, --stack STACK       the stack's name or ARN (with --local: optional, its name or artifact id)
@@ -269,14 +327,44 @@ Options:
   --dry-run               print the event and the client context the script would get; run nothing
   --local                 run a script of a cloud assembly on this machine
   -a, --app DIR           the cloud assembly directory (default: cdk.out)
-  -e, --env KEY=VALUE     (--local) set or override an environment variable of the script; repeatable
+  -e, --env KEY=VALUE     (--local) set or override an environment variable of the script; repeatable.
+                          --env KEY alone takes KEY's value from this shell's environment
+  --env-file FILE         (--local) variables from a dotenv file (KEY=VALUE lines, # comments, quotes);
+                          repeatable; --env applies on top
+  --strict                (--local) run nothing while a variable only known after deployment is unset
+  --watch                 (--local) run again whenever the cloud assembly changes (after each cdk synth)
   --python CMD            (--local) the Python interpreter (default: python3.X of the runtime, python3)
+  --no-wait               (a deployed task) start it, print its ARN and how to follow it, and return
 
 Examples:
   ${PROGRAM} run --stack my-stack --script migrate
   ${PROGRAM} run --stack my-stack --script seed --param count=100 --param 'tags=["demo"]'
   ${PROGRAM} run --stack my-stack --script cleanup --params-file cleanup.json --dry-run
   ${PROGRAM} run --local --script migrate --env STP_MY_DATABASE_CONNECTION_STRING=postgresql://localhost/dev
+
+${COMMON_HELP}
+
+${EXIT_CODES}`,
+
+  logs: `Usage:
+  ${PROGRAM} logs --stack STACK [--script ID] [--follow] [--since 10m]
+
+Prints the log lines of the deployment scripts and container tasks of a deployed stack (CloudWatch Logs: each
+script's log group, each task's), oldest first, each after its script's id, so that a migration can be
+watched from a second terminal while 'cdk deploy' runs.
+
+Options:
+  -s, --stack STACK    the stack's name or ARN
+  --script ID          only this script or task (its id, the end of it, or its logical id)
+  -f, --follow         keep printing new lines as they come, until Ctrl-C
+  --since WHEN         from when: a duration back from now (30s, 10m, 2h, 1d) or a date (2025-03-01T10:00Z);
+                       default 10m
+
+Examples:
+  ${PROGRAM} logs --stack my-stack --follow
+  ${PROGRAM} logs --stack my-stack --script migrate --since 2h
+
+IAM actions: cloudformation:DescribeStacks, ListStackResources, GetTemplate; logs:FilterLogEvents.
 
 ${COMMON_HELP}
 

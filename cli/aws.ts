@@ -8,14 +8,21 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CliError } from './errors';
 
 /** How long to wait for a TCP connection: an unreachable endpoint fails in seconds, not minutes. */
 export const CONNECT_TIMEOUT_MS = 3000;
-/** How long a read may stay silent. */
-const READ_TIMEOUT_MS = 30_000;
+/**
+ * How long one attempt of a read may take, whole: an endpoint that accepts the connection and never answers fails
+ * in READ_ATTEMPTS × READ_TIMEOUT_MS (and the SDK's short back-off between them), not minutes.
+ */
+export const READ_TIMEOUT_MS = 5000;
+/** Attempts per read: one retry, for a dropped connection or a throttled call. */
+export const READ_ATTEMPTS = 2;
 
 export interface AwsOptions {
   readonly profile?: string;
@@ -36,7 +43,7 @@ export interface CallDescription {
   readonly on: string;
 }
 
-type Client = CloudFormationClient | LambdaClient | SSMClient;
+type Client = CloudFormationClient | LambdaClient | SSMClient | ECSClient | CloudWatchLogsClient;
 
 interface Sendable<Output> {
   send(command: any): Promise<Output>;
@@ -45,6 +52,8 @@ interface Sendable<Output> {
 export class Aws {
   private cfn?: CloudFormationClient;
   private ssmClient?: SSMClient;
+  private ecsClient?: ECSClient;
+  private logsClient?: CloudWatchLogsClient;
   private readonly clients: Client[] = [];
   /** The endpoint each service was last called at (the SDK resolves it; messages name it). */
   private readonly endpoints = new Map<Client, string>();
@@ -52,11 +61,20 @@ export class Aws {
   constructor(private readonly options: AwsOptions) {}
 
   get cloudformation(): CloudFormationClient {
-    return this.cfn ??= this.track(new CloudFormationClient(this.config(READ_TIMEOUT_MS, 2)));
+    return this.cfn ??= this.track(new CloudFormationClient(this.config(READ_TIMEOUT_MS, READ_ATTEMPTS)));
   }
 
   get ssm(): SSMClient {
-    return this.ssmClient ??= this.track(new SSMClient(this.config(READ_TIMEOUT_MS, 2)));
+    return this.ssmClient ??= this.track(new SSMClient(this.config(READ_TIMEOUT_MS, READ_ATTEMPTS)));
+  }
+
+  /** ECS: RunTask is idempotent by its client token, so it is retried like a read. */
+  get ecs(): ECSClient {
+    return this.ecsClient ??= this.track(new ECSClient(this.config(READ_TIMEOUT_MS, READ_ATTEMPTS)));
+  }
+
+  get logs(): CloudWatchLogsClient {
+    return this.logsClient ??= this.track(new CloudWatchLogsClient(this.config(READ_TIMEOUT_MS, READ_ATTEMPTS)));
   }
 
   /** A Lambda client for one invocation that may take `timeoutMs`: one attempt only. */
@@ -107,7 +125,8 @@ export class Aws {
 
   private track<C extends Client>(client: C): C {
     this.clients.push(client);
-    client.middlewareStack.add((next) => async (args) => {
+    // The clients' middleware stacks differ in their input types only; this one reads the request, whatever it is.
+    (client.middlewareStack as CloudFormationClient['middlewareStack']).add((next) => async (args) => {
       const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string } | undefined;
       if (request?.hostname) this.endpoints.set(client, `${request.protocol ?? 'https:'}//${request.hostname}${request.port ? `:${request.port}` : ''}`);
       return next(args);

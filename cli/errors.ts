@@ -7,6 +7,12 @@ export const EXIT_USAGE = 2;
 /** The command could not do its work: unknown stack or script, no credentials, access denied, unreachable endpoint… */
 export const EXIT_ERROR = 3;
 
+/**
+ * `run --local` of a container task with no container engine (docker, podman) on PATH: the command printed what it
+ * would run instead, for the user to run by hand.
+ */
+export const EXIT_NO_CONTAINER_ENGINE = 4;
+
 /** An error the command line reports as it is (no stack trace), with its exit code. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT_ERROR) {

@@ -6,6 +6,7 @@ import './env'; // first: before any AWS client exists
 import { HELP, parseCommandLine, PROGRAM } from './args';
 import { list } from './commands/list';
 import { listLocal } from './commands/list-local';
+import { logs } from './commands/logs';
 import { run } from './commands/run';
 import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from './errors';
 import { createIo, info, type Io, style } from './output';
@@ -30,6 +31,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'run':
         io = createIo(invocation.options.color);
         return await run(invocation.options, io);
+      case 'logs':
+        io = createIo(invocation.options.color);
+        return await logs(invocation.options, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -117,12 +117,21 @@ export function checkHandlerFile(fn: LocalFunction, script: ScriptDefinition, ap
   }
 }
 
-export function pythonCommand(runtime: string, python: string | undefined): { file: string; args: string[] } {
+/**
+ * The Python interpreter for a runtime: `--python`, else `python3.X` of the runtime, else `python3`, `python`.
+ * `fallback` says, when another version than the runtime's runs the script, which one and why.
+ */
+export function pythonCommand(runtime: string, python: string | undefined): { file: string; args: string[]; fallback?: string } {
   const version = /^python(3\.\d+)/.exec(runtime)?.[1];
   const candidates = python ? [python] : [...(version ? [`python${version}`] : []), 'python3', 'python'];
   for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ['-c', 'import sys; print(sys.version_info[0])'], { encoding: 'utf8' });
-    if (probe.status === 0 && probe.stdout.trim() === '3') return { file: candidate, args: ['-u', '-c', PYTHON_BOOTSTRAP] };
+    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    const found = probe.status === 0 ? probe.stdout.trim() : '';
+    if (!found.startsWith('3.')) continue;
+    const fallback = version && found !== version
+      ? `running on ${candidate} (Python ${found}); the function's runtime is ${runtime}${python ? '' : `, and python${version} is not on PATH`}`
+      : undefined;
+    return { file: candidate, args: ['-u', '-c', PYTHON_BOOTSTRAP], fallback };
   }
   throw new CliError(`no Python 3 interpreter found to run a ${runtime} script (tried ${candidates.join(', ')}): install Python 3, or pass --python /path/to/python3.`);
 }

@@ -1,5 +1,5 @@
-/** `--param KEY=VALUE`, `--params-file FILE` and `--env KEY=VALUE`. */
-import { readFileSync } from 'node:fs';
+/** `--param KEY=VALUE`, `--params-file FILE`, `--env KEY[=VALUE]` and `--env-file FILE`. */
+import { readFileSync, readSync, statSync } from 'node:fs';
 import { UsageError, CliError } from './errors';
 import { isObject } from './template';
 
@@ -85,31 +85,135 @@ export function applyOverrides(event: unknown, overrides: readonly ParamOverride
   return root;
 }
 
-/** The parameters of `--params-file` (`-`: stdin): the text exactly, and parsed. Must be a JSON object. */
+/** Lambda accepts at most 6 MB of payload for a synchronous invocation: a larger file cannot be an event. */
+export const MAX_PARAMS_FILE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The parameters of `--params-file` (`-`: stdin): the text exactly, and parsed. Must be a JSON object, of at most
+ * what Lambda accepts; a file that is not JSON is a usage error. A larger file is refused before it is read whole.
+ */
 export function readParamsFile(file: string): { text: string; value: Record<string, unknown> } {
   let text: string;
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    const size = file === '-' ? 0 : statSync(file).size;
+    if (size > MAX_PARAMS_FILE_BYTES) {
+      throw new UsageError(`--params-file ${file} is ${size} bytes: an event may take at most ${MAX_PARAMS_FILE_BYTES} bytes (6 MB, what Lambda accepts).`, 'run');
+    }
+    text = file === '-' ? readStdin(MAX_PARAMS_FILE_BYTES, file) : readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot read --params-file ${file}: ${(error as Error).message}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliError(`--params-file ${file} is not JSON: ${(error as Error).message}`);
+    throw new UsageError(`--params-file ${file} is not JSON: ${(error as Error).message}`, 'run');
   }
-  if (!isObject(value)) throw new CliError(`--params-file ${file} must hold a JSON object (the script's parameters), not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}.`);
+  if (!isObject(value)) throw new UsageError(`--params-file ${file} must hold a JSON object (the script's parameters), not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}.`, 'run');
   return { text: text.trim(), value };
 }
 
-/** `--env KEY=VALUE` values, in order (a later one wins). */
-export function parseEnv(env: readonly string[]): Map<string, string> {
+/** Standard input, read up to `max` bytes: more is refused without reading the rest. */
+function readStdin(max: number, file: string): string {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const buffer = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EOF') break;
+      throw error;
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > max) throw new UsageError(`--params-file ${file}: more than ${max} bytes on stdin: an event may take at most 6 MB (what Lambda accepts).`, 'run');
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The variables of `--env-file` files, then of `--env` (a later one wins): `--env KEY=VALUE`, or `--env KEY`, which
+ * takes KEY from `callerEnv` (this shell's environment).
+ */
+export function parseEnv(env: readonly string[], envFiles: readonly string[] = [], callerEnv: Readonly<NodeJS.ProcessEnv> = {}): Map<string, string> {
   const out = new Map<string, string>();
+  for (const file of envFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read --env-file ${file}: ${(error as Error).message}`);
+    }
+    for (const [key, value] of parseDotenv(text, file)) out.set(key, value);
+  }
   for (const item of env) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env '${item}' is not KEY=VALUE (e.g. --env DATABASE_URL=postgresql://localhost/dev).`, 'run');
+    if (eq < 0 && ENV_NAME.test(item)) {
+      const value = callerEnv[item];
+      if (value === undefined) throw new UsageError(`--env ${item}: ${item} is not set in this shell's environment (give a value: --env ${item}=…).`, 'run');
+      out.set(item, value);
+      continue;
+    }
+    if (eq <= 0) throw new UsageError(`--env '${item}' is not KEY=VALUE nor the name of a variable of this shell (e.g. --env DATABASE_URL=postgresql://localhost/dev, --env AWS_PROFILE).`, 'run');
     out.set(item.slice(0, eq), item.slice(eq + 1));
   }
   return out;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A dotenv file: `KEY=VALUE` lines, an optional `export ` before the key, blank lines and `#` comments; a value in
+ * single quotes is taken as it is, in double quotes with `\n`, `\t`, `\"` and `\\` escapes (and may span lines),
+ * unquoted up to a ` #` comment, trimmed. A line that is none of these is a usage error, naming the line.
+ */
+export function parseDotenv(text: string, file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    const bad = (why: string) => new UsageError(`--env-file ${file}, line ${i + 1}: ${why}: ${JSON.stringify(line.length > 60 ? line.slice(0, 59) + '…' : line)}. Each line is KEY=VALUE (dotenv).`, 'run');
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) throw bad('not KEY=VALUE');
+    const key = match[1];
+    let rest = match[2];
+    let value: string;
+    if (rest.startsWith("'")) {
+      const end = rest.indexOf("'", 1);
+      if (end < 0) throw bad('a single quote is not closed');
+      value = rest.slice(1, end);
+      rest = rest.slice(end + 1);
+    } else if (rest.startsWith('"')) {
+      let body = rest.slice(1);
+      let end = closingQuote(body);
+      while (end < 0 && i + 1 < lines.length) {
+        body += '\n' + lines[++i];
+        end = closingQuote(body);
+      }
+      if (end < 0) throw bad('a double quote is not closed');
+      value = body.slice(0, end).replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c] ?? c);
+      rest = body.slice(end + 1);
+    } else {
+      value = rest.replace(/\s+#.*$/, '').trim();
+      rest = '';
+    }
+    if (!/^\s*(#.*)?$/.test(rest)) throw bad('text after the closing quote');
+    out.set(key, value);
+  }
+  return out;
+}
+
+function closingQuote(body: string): number {
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '\\') i++;
+    else if (body[i] === '"') return i;
+  }
+  return -1;
 }

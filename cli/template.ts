@@ -5,9 +5,11 @@
 import {
   PROP_FUNCTION_NAME,
   PROP_RUN_POLICY,
+  PROP_TASK_DEFINITION,
   PROP_TIMEOUT_SECONDS,
   PROP_TRIGGER,
   RESOURCE_TYPE,
+  TASK_RESOURCE_TYPE,
 } from '../lambda-runtime/shared/consts';
 import { CliError } from './errors';
 
@@ -21,10 +23,14 @@ export interface Template {
   readonly Resources?: Record<string, TemplateResource>;
 }
 
-/** A deployment script as its template declares it. */
+/** What runs a script: a Lambda function (`DeploymentScript`) or a container task on Fargate (`DeploymentTask`). */
+export type ScriptKind = 'script' | 'task';
+
+/** A deployment script or container task, as its template declares it. */
 export interface ScriptDefinition {
-  /** The logical id of its `Custom::DeploymentScript` resource. */
+  /** The logical id of its `Custom::DeploymentScript` or `Custom::DeploymentTask` resource. */
   readonly logicalId: string;
+  readonly kind: ScriptKind;
   /**
    * How users name it: its construct path within the stack (`migrate`, `Api/migrate`), from the `aws:cdk:path`
    * metadata; the logical id when the template has none.
@@ -36,16 +42,18 @@ export interface ScriptDefinition {
   readonly properties: Record<string, unknown>;
   /** The logical id of its function, when `ScriptFunctionName` refers to one of the template. */
   readonly functionLogicalId?: string;
+  /** A task's: the logical id of its task definition, when `TaskDefinition` refers to one of the template. */
+  readonly taskDefinitionLogicalId?: string;
   /** The `TimeoutSeconds` property, when literal. */
   readonly timeoutSeconds?: number;
 }
 
-/** The deployment scripts of a template, in template order. */
+/** The deployment scripts and container tasks of a template, in template order. */
 export function findScripts(template: Template): ScriptDefinition[] {
   const resources = template.Resources ?? {};
   const prefix = stackPathPrefix(resources);
   return Object.entries(resources)
-    .filter(([, resource]) => resource?.Type === RESOURCE_TYPE)
+    .filter(([, resource]) => resource?.Type === RESOURCE_TYPE || resource?.Type === TASK_RESOURCE_TYPE)
     .map(([logicalId, resource]) => {
       const properties = resource.Properties ?? {};
       const path = resource.Metadata?.['aws:cdk:path'];
@@ -55,13 +63,16 @@ export function findScripts(template: Template): ScriptDefinition[] {
       const fn = properties[PROP_FUNCTION_NAME];
       const functionLogicalId = refTarget(fn) ?? getAttTarget(fn);
       const timeout = Number(properties[PROP_TIMEOUT_SECONDS]);
+      const taskDefinition = refTarget(properties[PROP_TASK_DEFINITION]);
       return {
         logicalId,
+        kind: resource.Type === TASK_RESOURCE_TYPE ? 'task' as const : 'script' as const,
         id,
         trigger: typeof properties[PROP_TRIGGER] === 'string' ? properties[PROP_TRIGGER] as string : '?',
         runPolicy: typeof properties[PROP_RUN_POLICY] === 'string' ? properties[PROP_RUN_POLICY] as string : undefined,
         properties,
         functionLogicalId: functionLogicalId && resources[functionLogicalId] ? functionLogicalId : undefined,
+        taskDefinitionLogicalId: taskDefinition && resources[taskDefinition] ? taskDefinition : undefined,
         timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
       };
     });

@@ -1,8 +1,12 @@
-/** `list --local`: the deployment scripts of a synthesized cloud assembly (cdk.out), and what a local run of each needs. */
+/**
+ * `list --local`: the deployment scripts and container tasks of a synthesized cloud assembly (cdk.out), and what a local
+ * run of each needs.
+ */
 import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
 import type { ListOptions } from '../args';
 import { localRegion, localResolver, readAssembly, selectStacks } from '../assembly';
-import { EXIT_OK } from '../errors';
+import { localContainer } from '../container-local';
+import { CliError, EXIT_OK } from '../errors';
 import { info, type Io, table, toStdout } from '../output';
 import { findScripts, isObject, localParameters, resolveString, unresolvedPaths } from '../template';
 
@@ -15,7 +19,17 @@ export function listLocal(options: ListOptions, stdio: Io): number {
       const resource = script.functionLogicalId ? stack.template.Resources?.[script.functionLogicalId] : undefined;
       const props = resource?.Properties ?? {};
       const variables = isObject(props.Environment) && isObject(props.Environment.Variables) ? props.Environment.Variables : {};
-      const unresolvedEnv = Object.entries(variables).filter(([, v]) => resolveString(v, resolver) === undefined).map(([k]) => k);
+      let unresolvedEnv = Object.entries(variables).filter(([, v]) => resolveString(v, resolver) === undefined).map(([k]) => k);
+      let image: string | undefined;
+      if (script.kind === 'task') {
+        try {
+          const container = localContainer(stack, script, resolver);
+          image = container.buildDir ? `(asset) ${container.buildDir}` : container.image;
+          unresolvedEnv = [...container.unresolved.keys()];
+        } catch (error) {
+          if (!(error instanceof CliError)) throw error;
+        }
+      }
       let unresolvedParams: string[];
       try {
         const parameters = localParameters(script.properties[PROP_PARAMETERS], resolver, script.id);
@@ -27,10 +41,12 @@ export function listLocal(options: ListOptions, stdio: Io): number {
         stack: stack.displayName,
         id: script.id,
         logicalId: script.logicalId,
+        kind: script.kind,
         trigger: script.trigger,
-        runtime: typeof props.Runtime === 'string' ? props.Runtime : undefined,
+        runtime: script.kind === 'task' ? 'container' : typeof props.Runtime === 'string' ? props.Runtime : undefined,
         handler: typeof props.Handler === 'string' ? props.Handler : undefined,
-        timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
+        ...(image ? { image } : {}),
+        timeoutSeconds: script.kind === 'task' ? script.timeoutSeconds : typeof props.Timeout === 'number' ? props.Timeout : undefined,
         unresolvedEnvironment: unresolvedEnv,
         unresolvedParameters: unresolvedParams,
       };
@@ -41,12 +57,12 @@ export function listLocal(options: ListOptions, stdio: Io): number {
     return EXIT_OK;
   }
   if (rows.length === 0) {
-    info(io, `${options.app} has no deployment scripts.`);
+    info(io, `${options.app} has no deployment scripts nor container tasks.`);
     return EXIT_OK;
   }
   io.stdout.write(table(
-    ['STACK', 'SCRIPT', 'LOGICAL ID', 'TRIGGER', 'RUNTIME', 'HANDLER', 'NEEDS (--env / --param)'],
-    rows.map((r) => [r.stack, r.id, r.logicalId, r.trigger, r.runtime ?? '?', r.handler ?? '?',
+    ['STACK', 'SCRIPT', 'KIND', 'LOGICAL ID', 'TRIGGER', 'RUNTIME', 'HANDLER / IMAGE', 'NEEDS (--env / --param)'],
+    rows.map((r) => [r.stack, r.id, r.kind, r.logicalId, r.trigger, r.runtime ?? '?', r.image ?? r.handler ?? '?',
       [...r.unresolvedEnvironment.map((k) => `--env ${k}`), ...r.unresolvedParameters.map((p) => `--param ${p}`)].join(' ') || '-']),
   ));
   return EXIT_OK;

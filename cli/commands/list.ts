@@ -1,4 +1,4 @@
-/** `list --stack S`: the deployment scripts of a deployed stack. */
+/** `list --stack S`: the deployment scripts and container tasks of a deployed stack. */
 import type { ListOptions } from '../args';
 import { Aws, regionOfArn } from '../aws';
 import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
@@ -11,9 +11,13 @@ import { parametersMatch, type ScriptDefinition } from '../template';
 export interface ListedScript {
   readonly id: string;
   readonly logicalId: string;
+  /** `script` (a Lambda function) or `task` (a container task). */
+  readonly kind: string;
   readonly trigger: string;
   readonly runPolicy?: string;
   readonly functionName?: string;
+  /** A task's deployed task definition (its ARN). */
+  readonly taskDefinition?: string;
   readonly physicalId?: string;
   /** The custom resource's status: that of the script's last deployment. */
   readonly status?: string;
@@ -32,7 +36,9 @@ export async function list(options: ListOptions, stdio: Io): Promise<number> {
       const resource = stack.resources.get(script.logicalId);
       const physicalId = resource?.PhysicalResourceId;
       let parameters = 'not deployed';
-      if (physicalId) {
+      if (physicalId && script.kind === 'task') {
+        parameters = 'from template'; // a task's deployment records none: run resolves the template's
+      } else if (physicalId) {
         try {
           parameters = describeRecord(await readRecord(aws, stack, physicalId), stack, script);
         } catch (error) {
@@ -43,9 +49,11 @@ export async function list(options: ListOptions, stdio: Io): Promise<number> {
       return {
         id: script.id,
         logicalId: script.logicalId,
+        kind: script.kind,
         trigger: script.trigger,
         runPolicy: script.runPolicy,
         functionName: functionName(stack, script),
+        taskDefinition: script.taskDefinitionLogicalId ? stack.resources.get(script.taskDefinitionLogicalId)?.PhysicalResourceId : undefined,
         physicalId,
         status: resource?.ResourceStatus,
         statusReason: resource?.ResourceStatusReason,
@@ -62,13 +70,13 @@ export async function list(options: ListOptions, stdio: Io): Promise<number> {
       return EXIT_OK;
     }
     if (scripts.length === 0) {
-      info(io, `Stack ${stack.stackName} (${stack.status}) has no deployment scripts.`);
+      info(io, `Stack ${stack.stackName} (${stack.status}) has no deployment scripts nor container tasks.`);
       return EXIT_OK;
     }
     info(io, style(io, 'bold', `Deployment scripts of ${stack.stackName}`) + style(io, 'dim', ` (${stack.status}, ${stack.region})`));
     io.stdout.write(table(
-      ['SCRIPT', 'LOGICAL ID', 'TRIGGER', 'FUNCTION', 'STATUS', 'UPDATED', 'PARAMETERS'],
-      scripts.map((s) => [s.id, s.logicalId, s.trigger, s.functionName ?? '?', s.status ?? 'not deployed', shortTime(s.lastUpdated), s.parameters]),
+      ['SCRIPT', 'KIND', 'LOGICAL ID', 'TRIGGER', 'RUNS', 'STATUS', 'UPDATED', 'PARAMETERS'],
+      scripts.map((s) => [s.id, s.kind, s.logicalId, s.trigger, runs(s), s.status ?? 'not deployed', shortTime(s.lastUpdated), s.parameters]),
     ));
     const failed = scripts.filter((s) => s.statusReason && /FAILED/.test(s.status ?? ''));
     for (const s of failed) {
@@ -90,6 +98,12 @@ function describeRecord(state: RecordState, stack: DeployedStack, script: Script
     case 'none': return 'not recorded';
     case 'unreadable': return 'unreadable';
   }
+}
+
+/** What runs the script: its function's name, or its task definition as `family:revision`. */
+function runs(script: ListedScript): string {
+  if (script.kind === 'task') return script.taskDefinition?.split('/').pop() ?? '?';
+  return script.functionName ?? '?';
 }
 
 function shortTime(iso: string | undefined): string {

@@ -1,51 +1,73 @@
 /**
  * `run --local`: a script of a synthesized cloud assembly (cdk.out), run on this machine as Lambda would run it —
  * its bundled code, handler, environment and parameters from the template, a Lambda-like context, the function's
- * timeout — so that a migration can be tried against a local database before it is deployed.
+ * timeout — so that a migration can be tried against a local database before it is deployed; a container task in
+ * its image, by docker or podman. Over 300 lines: the command's three ways to run (a script, a task, again on each
+ * synth) share its reading of inputs, and read best together.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, watch } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
 import type { ScriptContext } from '../../lambda-runtime/shared/invoke';
+import { contextVariables } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
-import { findLocalScript, localRegion, localResolver, readAssembly } from '../assembly';
+import { type AssemblyStack, findLocalScript, localRegion, localResolver, readAssembly } from '../assembly';
+import { containerEngine, describeRun, type LocalContainer, localContainer, maskedValue, runContainer } from '../container-local';
 import { USER_ENV } from '../env';
-import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
+import { CliError, EXIT_NO_CONTAINER_ENGINE, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
 import { checkHandlerFile, localFunction, pythonCommand, runChild } from '../lambda-local';
 import { info, type Io, printOutcome, style } from '../output';
 import { applyOverrides, parseEnv, parseParamOverrides, readParamsFile } from '../params';
+import { appDirOf, checkBoto3, nodePathForSdk } from '../provided-sdk';
 import { NODE_BOOTSTRAP } from '../runtimes';
-import { localParameters, unresolvedPaths } from '../template';
+import { localParameters, type Resolver, type ScriptDefinition, unresolvedPaths } from '../template';
 
 export async function runLocal(options: RunOptions, io: Io): Promise<number> {
+  if (!options.watch) return runLocalOnce(options, io);
+  return watchAssembly(options.app, io, async () => {
+    try {
+      return await runLocalOnce(options, io);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      info(io, `${style(io, 'red', 'error:')} ${error.message}`);
+      return error.exitCode;
+    }
+  });
+}
+
+/** What a local run is given, and what it lacks: read once, before anything runs. */
+interface LocalInputs {
+  readonly stack: AssemblyStack;
+  readonly script: ScriptDefinition;
+  readonly region?: string;
+  readonly resolver: Resolver;
+  readonly where: string;
+  readonly event: unknown;
+  readonly envOverrides: ReadonlyMap<string, string>;
+}
+
+async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
   const overrides = parseParamOverrides(options.params);
-  const envOverrides = parseEnv(options.env);
+  const envOverrides = parseEnv(options.env, options.envFiles, USER_ENV);
   const file = options.paramsFile !== undefined ? readParamsFile(options.paramsFile) : undefined;
 
   const { stack, script } = findLocalScript(readAssembly(options.app), options.script, options.stack, options.app);
   const region = localRegion(options, stack);
   const resolver = localResolver(stack, region);
+  const where = `${script.kind} ${script.id} of ${stack.displayName}`;
+  const parameters = file ? { value: file.value as unknown, unresolved: [] } : localParameters(script.properties[PROP_PARAMETERS], resolver, where);
+  const event = applyOverrides(parameters.value, overrides);
+  const inputs: LocalInputs = { stack, script, region, resolver, where, event, envOverrides };
+  const missingParams = unresolvedPaths(event, parameters.unresolved);
+  if (script.kind === 'task') {
+    const container = localContainer(stack, script, resolver);
+    checkMissing(io, inputs, [...container.unresolved], missingParams, options.strict);
+    return runLocalTask(options, io, inputs, container);
+  }
   const fn = localFunction(stack, script, resolver, options.app);
   try {
-    const missingEnv = [...fn.unresolved].filter(([key]) => !envOverrides.has(key));
-    const where = `script ${script.id} of ${stack.displayName}`;
-    const parameters = file ? { value: file.value as unknown, unresolved: [] } : localParameters(script.properties[PROP_PARAMETERS], resolver, where);
-    const event = applyOverrides(parameters.value, overrides);
-    const missingParams = unresolvedPaths(event, parameters.unresolved);
-    if (missingEnv.length || missingParams.length) {
-      const lines = [`${where} needs values that are only known after deployment:`];
-      if (missingEnv.length) {
-        lines.push('  environment variables (give them with --env KEY=VALUE):');
-        for (const [key, what] of missingEnv) lines.push(`    ${key}  ← ${what}`);
-      }
-      if (missingParams.length) {
-        lines.push('  parameters (give them with --param KEY=VALUE, or all of them with --params-file FILE):');
-        for (const { path, what } of missingParams) lines.push(`    ${path}  ← ${what}`);
-      }
-      const example = [...missingEnv.map(([key]) => `--env ${key}=…`), ...missingParams.map(({ path }) => `--param ${path}=…`)].slice(0, 4).join(' ');
-      lines.push(`e.g. ${example}`);
-      throw new CliError(lines.join('\n'));
-    }
+    checkMissing(io, inputs, [...fn.unresolved], missingParams, options.strict);
     checkHandlerFile(fn, script, options.app);
 
     const functionName = fn.logicalId;
@@ -74,6 +96,7 @@ export async function runLocal(options: RunOptions, io: Io): Promise<number> {
       ...Object.fromEntries(fn.environment),
       ...Object.fromEntries(envOverrides),
     };
+    const codeWhere = `script ${script.id}`;
     if (options.dryRun) {
       const variables = Object.fromEntries([...fn.environment, ...envOverrides]);
       io.stdout.write(JSON.stringify({
@@ -84,10 +107,18 @@ export async function runLocal(options: RunOptions, io: Io): Promise<number> {
       return EXIT_OK;
     }
 
-    const command = fn.runtime.startsWith('python') ? pythonCommand(fn.runtime, options.python) : { file: process.execPath, args: ['-e', NODE_BOOTSTRAP] };
-    if (fn.runtime.startsWith('nodejs')) {
+    let command: { file: string; args: string[] };
+    if (fn.runtime.startsWith('python')) {
+      const python = pythonCommand(fn.runtime, options.python);
+      if (python.fallback) info(io, style(io, 'dim', `(${python.fallback})`));
+      checkBoto3(python.file, fn.code.dir, codeWhere);
+      command = python;
+    } else {
+      command = { file: process.execPath, args: ['-e', NODE_BOOTSTRAP] };
       const wanted = /^nodejs(\d+)/.exec(fn.runtime)?.[1];
       if (wanted && wanted !== process.versions.node.split('.')[0]) info(io, style(io, 'dim', `(running on node ${process.version}; the function's runtime is ${fn.runtime})`));
+      const nodePath = nodePathForSdk(fn.code.dir, appDirOf(options.app), codeWhere);
+      if (nodePath.length) scriptEnv.NODE_PATH = [...nodePath, ...(USER_ENV.NODE_PATH ? [USER_ENV.NODE_PATH] : [])].join(delimiter);
     }
     info(io, style(io, 'dim', `Running script ${script.id} of ${stack.displayName} locally (${fn.runtime}, ${fn.handler}, timeout ${fn.timeoutSeconds} s)…`));
     const started = Date.now();
@@ -123,4 +154,120 @@ export async function runLocal(options: RunOptions, io: Io): Promise<number> {
   } finally {
     if (fn.code.temporary) rmSync(fn.code.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Parameters only known after deployment must be given (the script's event needs them); unset variables are named
+ * on stderr and left unset, or refused with `--strict`.
+ */
+function checkMissing(io: Io, inputs: LocalInputs, unresolvedEnv: ReadonlyArray<readonly [string, string]>,
+  missingParams: ReadonlyArray<{ path: string; what: string }>, strict: boolean): void {
+  const missingEnv = unresolvedEnv.filter(([key]) => !inputs.envOverrides.has(key));
+  if (missingParams.length || (strict && missingEnv.length)) {
+    const lines = [`${inputs.where} needs values that are only known after deployment:`];
+    if (missingEnv.length) {
+      lines.push('  environment variables (give them with --env KEY=VALUE):');
+      for (const [key, what] of missingEnv) lines.push(`    ${key}  ← ${what}`);
+    }
+    if (missingParams.length) {
+      lines.push('  parameters (give them with --param KEY=VALUE, or all of them with --params-file FILE):');
+      for (const { path, what } of missingParams) lines.push(`    ${path}  ← ${what}`);
+    }
+    const example = [...missingEnv.map(([key]) => `--env ${key}=…`), ...missingParams.map(({ path }) => `--param ${path}=…`)].slice(0, 4).join(' ');
+    lines.push(`e.g. ${example}`);
+    throw new CliError(lines.join('\n'));
+  }
+  if (missingEnv.length) {
+    info(io, style(io, 'yellow', `${missingEnv.length} environment variable${missingEnv.length > 1 ? 's are' : ' is'} unset (only known after deployment; give ${missingEnv.length > 1 ? 'them' : 'it'} with --env or --env-file, or refuse to run with --strict):`));
+    for (const [key, what] of missingEnv) info(io, `  ${key}  ← ${what}`);
+  }
+}
+
+/** A task, in its container: run by docker or podman, or printed for the user to run. */
+async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, container: LocalContainer): Promise<number> {
+  const { stack, script, region } = inputs;
+  const context = contextVariables({
+    trigger: script.trigger,
+    requestType: 'Manual',
+    stackId: '',
+    stackName: stack.stackName,
+    region: region ?? '',
+    logicalResourceId: script.logicalId,
+    physicalResourceId: script.logicalId,
+  }, JSON.stringify(inputs.event));
+  const environment = new Map<string, string>([
+    ...(region ? [['AWS_REGION', region], ['AWS_DEFAULT_REGION', region]] as const : []),
+    ...container.environment,
+    ...context.map(({ name, value }) => [name, value] as const),
+    ...inputs.envOverrides,
+  ]);
+  if (options.dryRun) {
+    io.stdout.write(JSON.stringify({
+      stack: stack.displayName, script: script.id, kind: 'task', image: container.image, command: container.command ?? null,
+      environment: Object.fromEntries([...environment].map(([name, value]) => [name, maskedValue(name, value, container.secrets)])),
+      event: inputs.event,
+    }, null, 2) + '\n');
+    info(io, `dry run: task ${script.id} was not run.`);
+    return EXIT_OK;
+  }
+  const { engine, why } = containerEngine(USER_ENV);
+  const secrets = container.secrets.length
+    ? `\nIts secrets (${container.secrets.join(', ')}) come from Secrets Manager or SSM when ECS starts it: give them with --env.` : '';
+  if (!engine) {
+    info(io, `No container engine to run task ${script.id} of ${stack.displayName}: ${why}. This is what would run:\n`);
+    io.stdout.write(describeRun(container, environment) + '\n');
+    info(io, `\nRun it by hand (values shown as **** are masked: put yours), or install docker or podman and run this command again.${secrets}`);
+    return EXIT_NO_CONTAINER_ENGINE;
+  }
+  info(io, style(io, 'dim', `Running task ${script.id} of ${stack.displayName} locally (${engine}, image ${container.image})…`));
+  const started = Date.now();
+  const code = await runContainer(engine, container, environment, USER_ENV);
+  const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (code === 0) {
+    info(io, `${style(io, 'green', '✔')} task ${script.id} succeeded in ${took}`);
+    return EXIT_OK;
+  }
+  info(io, `${style(io, 'red', '✘')} task ${script.id} ${style(io, 'bold', 'failed')} after ${took}: the command exited with code ${code}.`);
+  return EXIT_SCRIPT_FAILED;
+}
+
+/**
+ * Runs `once`, then again each time the cloud assembly changes (a template or the manifest rewritten by cdk synth),
+ * until interrupted. The assembly, not the app's sources, is watched: what runs is what cdk synth bundled, as Lambda
+ * would run it; `cdk synth` (or `cdk watch`'s synth) in another terminal makes a change show here.
+ */
+async function watchAssembly(app: string, io: Io, once: () => Promise<number>): Promise<number> {
+  const dir = resolve(app);
+  let last = await once();
+  info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
+  return new Promise((resolveExit) => {
+    let timer: NodeJS.Timeout | undefined;
+    let running = false;
+    let again = false;
+    const rerun = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      info(io, style(io, 'dim', `\n${app} changed: running again.`));
+      last = await once();
+      running = false;
+      info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
+      if (again) {
+        again = false;
+        void rerun();
+      }
+    };
+    const watcher = watch(dir, (_event, name) => {
+      if (!name || !/(\.template\.json|manifest\.json)$/.test(String(name))) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void rerun(), 500);
+    });
+    process.once('SIGINT', () => {
+      watcher.close();
+      clearTimeout(timer);
+      resolveExit(last);
+    });
+  });
 }

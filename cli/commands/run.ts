@@ -10,8 +10,9 @@ import { logsConsoleUrl } from '../../lambda-runtime/shared/reason';
 import type { RunOptions } from '../args';
 import { Aws, regionOfArn } from '../aws';
 import { type DeployedStack, functionName, isDeployed, readRecord, readStack, recordParameterName, type RecordState } from '../deployed';
-import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
+import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
 import { runLocal } from './run-local';
+import { runDeployedTask } from './run-task';
 import { decodeLogTail, info, type Io, printLog, printOutcome, progress, style } from '../output';
 import { applyOverrides, parseParamOverrides, readParamsFile } from '../params';
 import { describeValue, parametersMatch, resolveString, type ScriptDefinition, selectScript } from '../template';
@@ -29,6 +30,8 @@ export async function run(options: RunOptions, io: Io): Promise<number> {
   try {
     const stack = await readStack(aws, options.stack!);
     const script = selectScript(stack.scripts, options.script, `stack ${stack.stackName}`);
+    if (script.kind === 'task') return await runDeployedTask(aws, stack, script, options, io, overrides, file);
+    if (options.noWait) throw new UsageError(`--no-wait is for container tasks: ${script.id} is a Lambda script, and Lambda runs it while the command waits.`, 'run');
     const { fn, physicalId } = deployedFunction(stack, script);
 
     let payload: string;

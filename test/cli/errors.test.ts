@@ -153,6 +153,23 @@ test('an unreachable Lambda endpoint, after the stack was read', async () => {
   expect(result.ms).toBeLessThan(5000);
 });
 
+test('an endpoint that accepts the connection and never answers: bounded, 2 attempts of 5 seconds', async () => {
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((socket) => { sockets.push(socket); });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = silent.address() as { port: number };
+  try {
+    const result = await runCli(['list', '--stack', STACK_NAME], { env: { ...fake.env(), AWS_ENDPOINT_URL_CLOUDFORMATION: `http://127.0.0.1:${port}` } });
+    expectError(result, new RegExp(`^error: cannot reach CloudFormation at http://127\\.0\\.0\\.1:${port} \\(us-east-1\\): no answer in time`));
+    expect(sockets).toHaveLength(2);
+    expect(result.ms).toBeGreaterThan(9000);
+    expect(result.ms).toBeLessThan(15_000);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -48,7 +48,7 @@ describe('help', () => {
 
 describe('usage errors exit 2 and point to the help', () => {
   test.each<[string[], RegExp]>([
-    [['deploy'], /^error: unknown command 'deploy'\. Commands: list, run\.\nRun 'cdk-deployment-script --help' for usage\.\n$/],
+    [['deploy'], /^error: unknown command 'deploy'\. Commands: list, run, logs\.\nRun 'cdk-deployment-script --help' for usage\.\n$/],
     [['--stack', 's'], /unknown option '--stack' before the command/],
     [['list'], /list needs --stack STACK \(a deployed stack\), or --local/],
     [['list', '--stack', 's', '--verbose'], /^error: unknown option '--verbose'\.\nRun 'cdk-deployment-script help list' for usage\.\n$/],

@@ -37,13 +37,13 @@ test('a table of the scripts: id, logical id, trigger, function, status, time, w
   expect(code).toBe(0);
   const lines = stdout.trimEnd().split('\n');
   expect(lines[0]).toBe(`Deployment scripts of ${STACK_NAME} (UPDATE_COMPLETE, us-east-1)`);
-  expect(lines[1]).toMatch(/^SCRIPT +LOGICAL ID +TRIGGER +FUNCTION +STATUS +UPDATED +PARAMETERS$/);
+  expect(lines[1]).toMatch(/^SCRIPT +KIND +LOGICAL ID +TRIGGER +RUNS +STATUS +UPDATED +PARAMETERS$/);
   const row = (id: string) => lines.find((line) => line.startsWith(`${id} `))!.split(/ {2,}/);
-  expect(row('migrate')).toEqual(['migrate', 'migrate', 'after:deploy', app.physicalId(app.functionOf('migrate')), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'recorded']);
-  expect(row('check')).toEqual(['check', 'check', 'before:delete', app.physicalId(app.functionOf('check')), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'recorded']);
-  expect(row('Api/seed')).toEqual(['Api/seed', scriptId('Api/seed'), 'after:deploy', app.physicalId(app.functionOf(scriptId('Api/seed'))), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'not recorded (older runtime)']);
-  expect(row('fail')[6]).toBe('not recorded');
-  expect(row('slow')).toHaveLength(7);
+  expect(row('migrate')).toEqual(['migrate', 'script', 'migrate', 'after:deploy', app.physicalId(app.functionOf('migrate')), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'recorded']);
+  expect(row('check')).toEqual(['check', 'script', 'check', 'before:delete', app.physicalId(app.functionOf('check')), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'recorded']);
+  expect(row('Api/seed')).toEqual(['Api/seed', 'script', scriptId('Api/seed'), 'after:deploy', app.physicalId(app.functionOf(scriptId('Api/seed'))), 'UPDATE_COMPLETE', '2024-01-01 12:00Z', 'not recorded (older runtime)']);
+  expect(row('fail')[7]).toBe('not recorded');
+  expect(row('slow')).toHaveLength(8);
   expect(lines).toHaveLength(2 + 5);
   // Every page of resources was read (7 at a time).
   expect(fake.cloudFormationCalls.filter((c) => c.action === 'ListStackResources').length).toBeGreaterThan(2);
@@ -59,6 +59,7 @@ test('--json: the stack and every script, for machines', async () => {
   expect(out.scripts[0]).toEqual({
     id: 'migrate',
     logicalId: 'migrate',
+    kind: 'script',
     trigger: 'after:deploy',
     runPolicy: 'on-stack-change',
     functionName: app.physicalId(app.functionOf('migrate')),
@@ -104,7 +105,7 @@ test('without ssm:GetParameter, the list still comes, saying what it could not t
 test('a stack without scripts', async () => {
   fake.setStack(STACK_ID, 'CREATE_COMPLETE').setTemplate(STACK_ID, { Resources: { Bucket: { Type: 'AWS::S3::Bucket' } } })
     .setStackResources(STACK_ID, [{ logicalId: 'Bucket', physicalId: 'b', type: 'AWS::S3::Bucket' }]);
-  expect(await list()).toMatchObject({ code: 0, stdout: `Stack ${STACK_NAME} (CREATE_COMPLETE) has no deployment scripts.\n` });
+  expect(await list()).toMatchObject({ code: 0, stdout: `Stack ${STACK_NAME} (CREATE_COMPLETE) has no deployment scripts nor container tasks.\n` });
   expect(JSON.parse((await list('--json')).stdout).scripts).toEqual([]);
 });
 

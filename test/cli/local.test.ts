@@ -2,6 +2,7 @@
  * `run --local` and `list --local`: scripts of an app synthesized for real (esbuild-bundled TypeScript, a Python
  * asset, inline code), run on this machine by the built command line, as Lambda would run them.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,44 @@ describe('run --local', () => {
     expect(JSON.parse(stdout)).toEqual({ checked: 'users' });
   });
 
+  test('--env-file gives variables (dotenv), --env NAME takes one from this shell; --env applies on top', async () => {
+    const file = join(dir, 'local.env');
+    writeFileSync(file, '# local values\nexport BUCKET="from-file"\nLOG_LEVEL=info # a comment\n\nEXTRA=\'x y\'\n');
+    const { code, stdout } = await runCli(['run', '--local', '--app', app, '--script', 'migrate', '--param', 'bucket=b', '--param', 'region=r',
+      '--env-file', file, '--env', 'LOG_LEVEL', '--dry-run'], { env: { LOG_LEVEL: 'warn' } });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).environment).toMatchObject({ BUCKET: 'from-file', LOG_LEVEL: 'warn', EXTRA: 'x y' });
+  });
+
+  test('an --env-file that does not parse is a usage error, naming its line', async () => {
+    const file = join(dir, 'bad.env');
+    writeFileSync(file, 'GOOD=1\nthis is not a variable\n');
+    const { code, stderr } = await local('--script', 'check', '--env-file', file);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error: --env-file ${file}, line 2: not KEY=VALUE: "this is not a variable". Each line is KEY=VALUE (dotenv).`);
+  });
+
+  test('--env NAME of a variable this shell does not have is a usage error', async () => {
+    const { code, stderr } = await local('--script', 'check', '--env', 'NOT_SET_ANYWHERE');
+    expect(code).toBe(2);
+    expect(stderr).toContain("--env NOT_SET_ANYWHERE: NOT_SET_ANYWHERE is not set in this shell's environment");
+  });
+
+  test('variables only known after deployment are left unset and named, once the parameters are given', async () => {
+    const { code, stderr } = await local('--script', 'migrate', '--region', 'eu-west-1', '--param', 'bucket=b');
+    expect(code).toBe(0);
+    expect(stderr).toContain('1 environment variable is unset (only known after deployment; give it with --env or --env-file, or refuse to run with --strict):\n  BUCKET  ← Ref Data666C94C7\n');
+  });
+
+  test('a Python runtime that is not installed: another Python 3 runs it, and says so', async () => {
+    const version = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
+    const { code, stderr } = await local('--script', 'check', '--python', 'python3');
+    expect(code).toBe(0);
+    const note = `(running on python3 (Python ${version}); the function's runtime is python3.13)`;
+    if (version === '3.13') expect(stderr).not.toContain('running on python3');
+    else expect(stderr).toContain(note);
+  });
+
   test('--params-file replaces the template\'s parameters', async () => {
     const file = join(dir, 'params.json');
     writeFileSync(file, '{"table":"orders"}');
@@ -178,9 +217,9 @@ describe('list --local', () => {
     const { code, stdout } = await runCli(['list', '--local', '--app', app]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^STACK +SCRIPT +LOGICAL ID +TRIGGER +RUNTIME +HANDLER +NEEDS \(--env \/ --param\)$/);
-    expect(lines[1]).toMatch(/^CliStack +migrate +migrate +after:deploy +nodejs\S+ +index\.handler +--env BUCKET --param bucket --param region$/);
-    expect(lines[2]).toMatch(/^CliStack +check +check +before:delete +python3\.13 +script\.handler +-$/);
+    expect(lines[0]).toMatch(/^STACK +SCRIPT +KIND +LOGICAL ID +TRIGGER +RUNTIME +HANDLER \/ IMAGE +NEEDS \(--env \/ --param\)$/);
+    expect(lines[1]).toMatch(/^CliStack +migrate +script +migrate +after:deploy +nodejs\S+ +index\.handler +--env BUCKET --param bucket --param region$/);
+    expect(lines[2]).toMatch(/^CliStack +check +script +check +before:delete +python3\.13 +script\.handler +-$/);
     expect(lines).toHaveLength(6);
   });
 
@@ -192,6 +231,7 @@ describe('list --local', () => {
       stack: STACK_NAME,
       id: 'migrate',
       logicalId: 'migrate',
+      kind: 'script',
       trigger: 'after:deploy',
       runtime: expect.stringMatching(/^nodejs/),
       handler: 'index.handler',

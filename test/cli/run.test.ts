@@ -187,8 +187,17 @@ describe('parameters', () => {
     const file = join(outdir, 'bad.json');
     writeFileSync(file, content);
     const { code, stderr } = await run('migrate', '--params-file', file);
-    expect(code).toBe(3);
+    expect(code).toBe(2);
     expect(stderr).toMatch(message);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('a --params-file larger than Lambda accepts (6 MB) is refused before it is read', async () => {
+    const file = join(outdir, 'huge.json');
+    writeFileSync(file, '{"a":"' + 'x'.repeat(6 * 1024 * 1024) + '"}');
+    const { code, stderr } = await run('migrate', '--params-file', file);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--params-file \S+ is 629\d+ bytes: an event may take at most 6291456 bytes \(6 MB, what Lambda accepts\)/);
     expect(fake.requests).toHaveLength(0);
   });
 

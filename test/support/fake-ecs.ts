@@ -1,5 +1,5 @@
 /**
- * ECS (RunTask, DescribeTasks, StopTask) and CloudWatch Logs (GetLogEvents) for test/support/fake-aws.ts, on its
+ * ECS (RunTask, DescribeTasks, StopTask) and CloudWatch Logs (GetLogEvents, FilterLogEvents) for test/support/fake-aws.ts, on its
  * loopback port, in their real wire protocol: AWS JSON 1.1 (`POST /`, `Content-Type: application/x-amz-json-1.1`,
  * `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<operation>` or `Logs_20140328.<operation>`, errors as
  * `{"__type": code, "message": …}`), so the real SDK v3 clients are tested unmodified.
@@ -43,7 +43,7 @@ export interface TaskPlan {
   readonly stopPolls?: number;
 }
 
-export type EcsOperation = 'RunTask' | 'DescribeTasks' | 'StopTask' | 'GetLogEvents';
+export type EcsOperation = 'RunTask' | 'DescribeTasks' | 'StopTask' | 'GetLogEvents' | 'FilterLogEvents';
 
 export interface EcsCall {
   readonly operation: EcsOperation | string;
@@ -84,6 +84,10 @@ export class FakeEcs {
   private nextPlan: TaskPlan = {};
   /** The awslogs stream prefix of each task definition's container (its log configuration, which RunTask does not carry). */
   private readonly prefixes = new Map<string, string>();
+  /** The streams of each log group (FilterLogEvents reads a group; a group no stream was written to does not exist). */
+  private readonly groups = new Map<string, Set<string>>();
+  /** The log group of each task definition's container. */
+  private readonly taskLogGroups = new Map<string, string>();
 
   constructor(private readonly region: () => string) {}
 
@@ -100,8 +104,9 @@ export class FakeEcs {
   }
 
   /** The awslogs stream prefix of a task definition's container (`'*'`: of any), where its tasks' logs go. */
-  streamPrefix(taskDefinitionArn: string, prefix: string): this {
+  streamPrefix(taskDefinitionArn: string, prefix: string, logGroupName?: string): this {
     this.prefixes.set(taskDefinitionArn, prefix);
+    if (logGroupName) this.taskLogGroups.set(taskDefinitionArn, logGroupName);
     return this;
   }
 
@@ -113,7 +118,8 @@ export class FakeEcs {
   }
 
   /** Writes log events to a stream, as if the container had printed them. */
-  putLog(logStreamName: string, messages: readonly string[]): this {
+  putLog(logStreamName: string, messages: readonly string[], logGroupName?: string): this {
+    if (logGroupName) this.groups.set(logGroupName, (this.groups.get(logGroupName) ?? new Set()).add(logStreamName));
     const events = this.streams.get(logStreamName) ?? [];
     for (const message of messages) events.push({ timestamp: Date.now(), message });
     this.streams.set(logStreamName, events);
@@ -143,6 +149,8 @@ export class FakeEcs {
     this.streams.clear();
     this.errors.clear();
     this.prefixes.clear();
+    this.groups.clear();
+    this.taskLogGroups.clear();
     this.nextPlan = {};
   }
 
@@ -166,6 +174,7 @@ export class FakeEcs {
     }
     const logs = LOGS_TARGET.test(target);
     if (logs && operation === 'GetLogEvents') return this.getLogEvents(input);
+    if (logs && operation === 'FilterLogEvents') return this.filterLogEvents(input);
     if (!logs && operation === 'RunTask') return this.runTask(input);
     if (!logs && operation === 'DescribeTasks') return this.describeTasks(input);
     if (!logs && operation === 'StopTask') return this.stopTask(input);
@@ -240,6 +249,23 @@ export class FakeEcs {
     });
   }
 
+  /** The events of a group's streams (those starting with `logStreamNamePrefix`), from `startTime` on, oldest first; 2 a page. */
+  private filterLogEvents(input: Record<string, any>): FakeResponse {
+    const streams = this.groups.get(input.logGroupName);
+    if (!streams) return error(400, 'ResourceNotFoundException', 'The specified log group does not exist.');
+    const all = [...streams]
+      .filter((stream) => !input.logStreamNamePrefix || stream.startsWith(input.logStreamNamePrefix))
+      .flatMap((stream) => (this.streams.get(stream) ?? []).map((event, i) => ({ ...event, logStreamName: stream, eventId: `${stream}#${i}` })))
+      .filter((event) => input.startTime === undefined || event.timestamp >= input.startTime)
+      .sort((a, b) => a.timestamp - b.timestamp);
+    const from = Number(input.nextToken ?? 0);
+    const page = all.slice(from, from + 2);
+    return json({
+      events: page.map((event) => ({ ...event, ingestionTime: event.timestamp })),
+      ...(from + 2 < all.length ? { nextToken: String(from + 2) } : {}),
+    });
+  }
+
   /** Moves a task along its plan, one DescribeTasks call at a time. */
   private advance(task: FakeTask): void {
     if (task.stopped) return;
@@ -262,7 +288,8 @@ export class FakeEcs {
     task.stopped = stopped;
     if (stopped.started && task.plan.log) {
       const prefix = this.prefixOf(task);
-      this.putLog(`${prefix}/${task.containerName}/${task.taskArn.split('/').pop()}`, task.plan.log);
+      this.putLog(`${prefix}/${task.containerName}/${task.taskArn.split('/').pop()}`, task.plan.log,
+        this.taskLogGroups.get(task.taskDefinitionArn) ?? this.taskLogGroups.get('*'));
     }
   }
 

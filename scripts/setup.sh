@@ -6,7 +6,8 @@
 #   - the npm packages, exactly as locked, and .tools/aws-cdk-lib-newest's (the newest aws-cdk-lib of the peer
 #     range, for jest.peer-newest.config.js);
 #   - PostgreSQL's server programs, for the end-to-end tests (Debian's packages, installed only if missing);
-#   - the Python test environment (.venv-test/: pytest, cfn-lint, aws-cdk-lib from PyPI), reused when current.
+#   - the Python test environment (.venv-test/: pytest, cfn-lint, aws-cdk-lib from PyPI), reused when current;
+#   - a check that Java 17+, Maven and Go 1.26+ are on PATH, for the Java and Go packages (scripts/check-java-go.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,3 +37,5 @@ install_locked .tools/aws-cdk-lib-newest
 
 bash scripts/setup-postgres.sh
 bash scripts/setup-python.sh >/dev/null
+# Java, Maven and Go are not installed here, only checked: this kind of machine has them.
+bash scripts/check-java-go.sh

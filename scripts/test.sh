@@ -51,5 +51,8 @@ CFN_LINT_DUMP_DIR=$templates npx jest --ci --runInBand test/e2e
 echo "== Python: the wheel, a Python app against its TypeScript twin, cfn-lint over every template"
 CFN_LINT_TEMPLATE_DIRS=$templates bash scripts/test-python.sh
 
+echo "== Java and Go: the Maven and Go packages, a Java app and a Go app against their TypeScript twin"
+bash scripts/test-java-go.sh
+
 echo "== README quick start, TypeScript and Python, as written up to run --local (cdk init installs from npm and PyPI)"
 npx jest --ci --runInBand test/quickstart

@@ -22,18 +22,6 @@ export interface IDeploymentScript extends IConstruct, iam.IGrantable {
 }
 
 /**
- * Options for connecting a script to one target.
- */
-export interface ConnectOptions {
-  /**
-   * The target's name in the script's variables: `STP_<NAME>_<VARIABLE>`. Upper snake case.
-   *
-   * @default - the target's construct id in upper snake case (`myDatabase` → `MY_DATABASE`)
-   */
-  readonly name?: string;
-}
-
-/**
  * What every deployment script takes, whatever runs its code.
  */
 export interface DeploymentScriptOptions {
@@ -70,7 +58,8 @@ export interface DeploymentScriptOptions {
    * Resources the script uses. For each, the script gets least-privilege permissions, network access when
    * the target lives in a VPC (the script joins that VPC), and environment variables named
    * `STP_<NAME>_<VARIABLE>` (e.g. `STP_MY_BUCKET_NAME`), where `<NAME>` is the target's construct id in
-   * upper snake case. Use `connectTo()` to give a target another name.
+   * upper snake case. List `Connect.readOnly(target)` for a target the script only reads, and
+   * `Connect.to(target, { name, access })` to give a target another name or access level.
    *
    * @default - no connections
    */

@@ -1,5 +1,8 @@
 // The public classes of the connectTo targets, one file each, by service. lib/index.ts exports this file; the
 // adapters stay internal.
+export { AccessLevel } from './access-level';
+export { Connect } from './connect';
+export type { ConnectOptions } from './connect';
 export * from './targets/batch/batch-job-target';
 export * from './targets/cognito/user-pool-target';
 export * from './targets/custom/custom-target';

@@ -2,7 +2,7 @@ import { CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { bindTarget, TargetBinding, upperSnakeCase } from '../connect';
+import { bindTarget, connectOptionsOf, TargetBinding, upperSnakeCase } from '../connect';
 import { DeploymentScriptOptions } from '../deployment-script-options';
 import { RunPolicy } from '../run-policy';
 import { ScriptTrigger } from '../script-trigger';
@@ -11,8 +11,8 @@ import { ScriptRef } from './script-ref';
 import { ScriptEntry } from './stack-analysis';
 import { DEFAULT_VARIABLE_PREFIX, ScriptVariables } from './variables';
 
-/** A connectTo target and what connecting to it gives. */
-export type Bindings = ReadonlyArray<readonly [IConstruct, TargetBinding]>;
+/** A connectTo target, what connecting to it gives, and its name if given (`Connect.to(target, { name })`). */
+export type Bindings = ReadonlyArray<readonly [IConstruct, TargetBinding, string?]>;
 
 /** Variables set otherwise than through `environment` (a container's secrets), with where they come from. */
 export type OtherVariables = ReadonlyArray<readonly [string, string]>;
@@ -84,9 +84,15 @@ export function serviceTimeoutOf(script: ScriptRef, props: DeploymentScriptOptio
   return given;
 }
 
-/** Binds each target; throws, naming the target, for a target of no known kind. */
+/**
+ * Binds each target (a `Connect` at its access level, under its name); throws, naming the target, for a target of no
+ * known kind or a level it cannot honour.
+ */
 export function bindAll(targets: IConstruct[] | undefined, script: ScriptRef): Bindings {
-  return (targets ?? []).map((target) => [target, bindTarget(target, script)] as const);
+  return (targets ?? []).map((entry) => {
+    const { target, options } = connectOptionsOf(entry);
+    return [target, bindTarget(target, script, options.access), options.name] as const;
+  });
 }
 
 /** Where a variable from the `environment` prop or `addEnvironment` comes from, in messages about clashes. */
@@ -104,8 +110,8 @@ export function planVariables(script: ScriptRef, props: DeploymentScriptOptions,
   const variables = new ScriptVariables(script, props.variablePrefix ?? DEFAULT_VARIABLE_PREFIX);
   for (const key of Object.keys(props.environment ?? {})) { variables.claim(key, environmentSource(script)); }
   for (const [key, source] of otherVariables) { variables.claim(key, source); }
-  const connected = bindings.map(([target, binding]) =>
-    [target, binding, variables.connect(target, binding, upperSnakeCase(target.node.id), vpc)] as const);
+  const connected = bindings.map(([target, binding, name]) =>
+    [target, binding, variables.connect(target, binding, name ?? upperSnakeCase(target.node.id), vpc)] as const);
   return { variables, connected };
 }
 

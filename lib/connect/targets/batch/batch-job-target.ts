@@ -2,6 +2,7 @@ import { ArnFormat } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { AccessLevel } from '../../access-level';
 import { futurePath } from '../../core/future-path';
 import { allow, arnBeside } from '../../core/iam';
 import { LIBRARY_TARGET, provideBinding } from '../../core/provided-binding';
@@ -40,15 +41,17 @@ export interface BatchJobTargetProps {
  * and `STATE_MACHINE_ARN` with a state machine.
  *
  * `batch:DescribeJobs` and `batch:ListJobs` accept only `Resource: "*"`, which this library never grants:
- * follow the job through the state machine's executions, or add them with `iamRoleStatements`.
+ * follow the job through the state machine's executions, or add them with `iamRoleStatements`. So a target with a
+ * state machine can be read only (`AccessLevel.READ`): the script may list and describe its executions, and
+ * submits nothing; one without has nothing to read, and takes `AccessLevel.READ_WRITE` only.
  */
 export class BatchJobTarget extends Construct {
   constructor(scope: Construct, id: string, props: BatchJobTargetProps) {
     super(scope, validate(futurePath(scope, id), props) ?? id);
     const { jobDefinition, jobQueue, stateMachine } = props;
-    provideBinding(this, LIBRARY_TARGET, () => ({
+    provideBinding(this, LIBRARY_TARGET, (_script, access) => ({
       kind: 'Batch job',
-      statements: [
+      statements: access === AccessLevel.READ ? stateMachineStatements(stateMachine!, access) : [
         allow(SUBMIT_ACTIONS, [jobDefinition.jobDefinitionArn, jobQueue.jobQueueArn]),
         // Jobs get their ids when submitted; the job ARNs of the queue's account and region are as close as
         // IAM can scope it (TerminateJob takes no condition on the queue).
@@ -65,7 +68,7 @@ export class BatchJobTarget extends Construct {
         JOB_QUEUE_ARN: jobQueue.jobQueueArn,
         ...stateMachine ? { STATE_MACHINE_ARN: stateMachine.stateMachineArn } : {},
       },
-    }));
+    }), stateMachine ? [AccessLevel.READ, AccessLevel.READ_WRITE] : [AccessLevel.READ_WRITE]);
   }
 }
 

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { futurePath } from '../../core/future-path';
+import { READ_OR_WRITE } from '../../core/adapter';
 import { LIBRARY_TARGET, provideBinding } from '../../core/provided-binding';
 import { isUserPool, isUserPoolClient, poolOfClient, userPoolBinding } from './user-pool';
 
@@ -27,13 +28,14 @@ export interface UserPoolTargetProps {
  * can be listed in `connectTo` directly. A client imported with `UserPoolClient.fromUserPoolClientId`
  * carries only its id, so its pool cannot be found: name both here.
  *
- * The script gets `cognito-idp:*` on the pool, and the variables `ID`, `ARN` and, with a client, `CLIENT_ID`.
+ * The script gets `cognito-idp:*` on the pool (read only, `AccessLevel.READ`: its describe, get and list actions), and
+ * the variables `ID`, `ARN` and, with a client, `CLIENT_ID`.
  */
 export class UserPoolTarget extends Construct {
   constructor(scope: Construct, id: string, props: UserPoolTargetProps) {
     super(scope, validate(futurePath(scope, id), props) ?? id);
     const { userPool, client } = props;
-    provideBinding(this, LIBRARY_TARGET, () => userPoolBinding(userPool, client));
+    provideBinding(this, LIBRARY_TARGET, (_script, access) => userPoolBinding(access, userPool, client), READ_OR_WRITE);
   }
 }
 

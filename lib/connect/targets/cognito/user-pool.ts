@@ -1,7 +1,8 @@
 import { CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { IConstruct } from 'constructs';
-import { TargetAdapter } from '../../core/adapter';
+import { byAccess, READ_OR_WRITE, TargetAdapter } from '../../core/adapter';
+import { AccessLevel } from '../../access-level';
 import { TargetBinding } from '../../core/binding';
 import { connectError } from '../../core/connecting-script';
 import { allow } from '../../core/iam';
@@ -9,6 +10,12 @@ import { hasMembers } from '../../core/members';
 
 /** Full control of the user pool, as the reference grants; scoped to the one pool. */
 export const USER_POOL_ACTIONS = ['cognito-idp:*'];
+
+/**
+ * Read only (`AccessLevel.READ`): the pool's describe, get and list actions, and the admin actions that get and
+ * list (users, their groups, devices and sign-in events), as AWS's managed `AmazonCognitoReadOnly` policy words them.
+ */
+export const READ_USER_POOL_ACTIONS = ['cognito-idp:Describe*', 'cognito-idp:Get*', 'cognito-idp:List*', 'cognito-idp:AdminGet*', 'cognito-idp:AdminList*'];
 
 /** A user pool as a script sees it: its id and ARN. */
 export interface PoolIdentity {
@@ -48,11 +55,11 @@ export function poolOfClient(client: cognito.IUserPoolClient): PoolIdentity | un
   };
 }
 
-/** What a script connected to `pool` (and `client`, if given) gets. */
-export function userPoolBinding(pool: PoolIdentity, client?: cognito.IUserPoolClient): TargetBinding {
+/** What a script connected at `access` to `pool` (and `client`, if given) gets. */
+export function userPoolBinding(access: AccessLevel, pool: PoolIdentity, client?: cognito.IUserPoolClient): TargetBinding {
   return {
     kind: 'Cognito user pool',
-    statements: [allow(USER_POOL_ACTIONS, [pool.userPoolArn])],
+    statements: [allow(byAccess(access, READ_USER_POOL_ACTIONS, USER_POOL_ACTIONS), [pool.userPoolArn])],
     variables: {
       ID: pool.userPoolId,
       ARN: pool.userPoolArn,
@@ -64,13 +71,15 @@ export function userPoolBinding(pool: PoolIdentity, client?: cognito.IUserPoolCl
 export const USER_POOL_ADAPTER: TargetAdapter = {
   kind: 'Cognito user pool (cognito.IUserPool)',
   matches: isUserPool,
-  bind: (target) => userPoolBinding(target as cognito.IUserPool),
+  levels: () => READ_OR_WRITE,
+  bind: (target, _script, access) => userPoolBinding(access, target as cognito.IUserPool),
 };
 
 export const USER_POOL_CLIENT_ADAPTER: TargetAdapter = {
   kind: 'Cognito user pool client defined in the app (cognito.UserPoolClient)',
   matches: isUserPoolClient,
-  bind: (target, script) => {
+  levels: () => READ_OR_WRITE,
+  bind: (target, script, access) => {
     const client = target as cognito.IUserPoolClient;
     const pool = poolOfClient(client);
     if (!pool) {
@@ -78,6 +87,6 @@ export const USER_POOL_CLIENT_ADAPTER: TargetAdapter = {
         + 'an imported client (UserPoolClient.fromUserPoolClientId) carries only its own id. '
         + "Connect to a UserPoolTarget instead: new UserPoolTarget(this, 'Auth', { userPool, client }).");
     }
-    return userPoolBinding(pool, client);
+    return userPoolBinding(access, pool, client);
   },
 };

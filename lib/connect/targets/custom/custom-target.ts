@@ -51,7 +51,9 @@ export interface CustomTargetProps {
 
 /**
  * Anything else a deployment script uses: the statements, variables and network access it needs, listed in
- * `connectTo` like any target, so that its variables follow the `STP_<NAME>_<VARIABLE>` scheme.
+ * `connectTo` like any target, so that its variables follow the `STP_<NAME>_<VARIABLE>` scheme. It grants exactly its
+ * statements, so it takes `AccessLevel.READ_WRITE` only: for a target the script only reads, give it statements that
+ * read.
  *
  * @example
  * import { CustomTarget } from 'cdk-deployment-script';

@@ -3,6 +3,7 @@ import { TargetAdapter } from '../../core/adapter';
 import { allow } from '../../core/iam';
 import { hasMembers } from '../../core/members';
 
+/** Put events: a bus has nothing to read, so it takes `AccessLevel.READ_WRITE` only (the adapter declares no levels). */
 export const BUS_ACTIONS = ['events:PutEvents'];
 
 export const EVENT_BUS_ADAPTER: TargetAdapter = {

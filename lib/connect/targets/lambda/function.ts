@@ -3,7 +3,10 @@ import { TargetAdapter } from '../../core/adapter';
 import { allow } from '../../core/iam';
 import { hasMembers } from '../../core/members';
 
-/** Invoke, directly or through the function's URL (a URL with IAM auth checks `InvokeFunctionUrl`). */
+/**
+ * Invoke, directly or through the function's URL (a URL with IAM auth checks `InvokeFunctionUrl`). What an invocation
+ * changes is the function's to decide, so it takes `AccessLevel.READ_WRITE` only (the adapter declares no levels).
+ */
 export const FUNCTION_ACTIONS = ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'];
 
 export const FUNCTION_ADAPTER: TargetAdapter = {

@@ -2,13 +2,19 @@ import { CfnResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { IConstruct } from 'constructs';
-import { TargetAdapter } from '../../core/adapter';
+import { byAccess, READ_OR_WRITE, TargetAdapter } from '../../core/adapter';
 import { allow } from '../../core/iam';
 import { ingressDescription } from '../../core/ingress';
 import { hasMembers } from '../../core/members';
 
 /** Every HTTP method of the domain's REST API (`ESHttpGet`, `ESHttpPut` …), on the domain and its paths. */
 export const DOMAIN_ACTIONS = ['es:ESHttp*'];
+
+/**
+ * Read only (`AccessLevel.READ`): the HTTP methods that read. A search with a body must then be sent as GET, which
+ * OpenSearch accepts: the clients send `_search` with a body as POST unless told otherwise.
+ */
+export const READ_DOMAIN_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead'];
 
 /** The domain's HTTPS port: OpenSearch in a VPC answers on 443 only. */
 const DOMAIN_PORT = 443;
@@ -49,12 +55,13 @@ function vpcOf(connections: ec2.Connections, scope: IConstruct): ec2.IVpc | unde
 export const DOMAIN_ADAPTER: TargetAdapter = {
   kind: 'OpenSearch domain (opensearch.IDomain)',
   matches: (target) => hasMembers(target, ['domainArn', 'domainEndpoint']),
-  bind: (target, script) => {
+  levels: () => READ_OR_WRITE,
+  bind: (target, script, access) => {
     const domain = target as opensearch.IDomain;
     const connections = domainConnections(domain);
     return {
       kind: 'OpenSearch domain',
-      statements: [allow(DOMAIN_ACTIONS, [domain.domainArn, `${domain.domainArn}/*`])],
+      statements: [allow(byAccess(access, READ_DOMAIN_ACTIONS, DOMAIN_ACTIONS), [domain.domainArn, `${domain.domainArn}/*`])],
       variables: { ARN: domain.domainArn, DOMAIN_ENDPOINT: domain.domainEndpoint },
       ...connections ? {
         vpc: vpcOf(connections, domain),

@@ -23,7 +23,8 @@ export interface SesAccessProps {
  * Gives `ses:*`, scoped to the SES resources of the stack's account and region that sending uses: the
  * identities (every one, or those given), configuration sets and templates. Actions that take no resource
  * (`GetSendQuota`, `ListIdentities` …) accept only `Resource: "*"`, which this library never grants: add them
- * with `iamRoleStatements` if the script needs them. Sets no variables.
+ * with `iamRoleStatements` if the script needs them. Sets no variables. Sending is what it is for, so it takes
+ * `AccessLevel.READ_WRITE` only.
  *
  * @example
  * import { SesAccess } from 'cdk-deployment-script';

@@ -1,7 +1,8 @@
 import { Arn, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { TargetAdapter } from '../../core/adapter';
+import { AccessLevel } from '../../access-level';
+import { byAccess, READ_OR_WRITE, TargetAdapter } from '../../core/adapter';
 import { allow, arnBeside, splitArnText } from '../../core/iam';
 import { hasMembers } from '../../core/members';
 
@@ -11,6 +12,12 @@ export const STATE_MACHINE_ACTIONS = ['states:StartExecution', 'states:ListExecu
 /** On the state machine's executions (`…:execution:<name>:*`): IAM checks these on the execution's ARN. */
 export const EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:StopExecution'];
 
+/** Read only (`AccessLevel.READ`), on the state machine: list its executions. */
+export const READ_STATE_MACHINE_ACTIONS = ['states:ListExecutions'];
+
+/** Read only, on its executions: describe them. */
+export const READ_EXECUTION_ACTIONS = ['states:DescribeExecution'];
+
 /** The state machine's name: an attribute of the L2, read from the ARN of an imported one. */
 export function stateMachineName(stateMachine: sfn.IStateMachine): string {
   const arn = stateMachine.stateMachineArn;
@@ -19,11 +26,14 @@ export function stateMachineName(stateMachine: sfn.IStateMachine): string {
     ?? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
 }
 
-/** The statements that start, list, describe and stop the executions of `stateMachine`. */
-export function stateMachineStatements(stateMachine: sfn.IStateMachine): iam.PolicyStatement[] {
+/**
+ * The statements that start, list, describe and stop the executions of `stateMachine`; read only (`AccessLevel.READ`),
+ * that list and describe them.
+ */
+export function stateMachineStatements(stateMachine: sfn.IStateMachine, access: AccessLevel = AccessLevel.READ_WRITE): iam.PolicyStatement[] {
   return [
-    allow(STATE_MACHINE_ACTIONS, [stateMachine.stateMachineArn]),
-    allow(EXECUTION_ACTIONS, [executionArns(stateMachine)]),
+    allow(byAccess(access, READ_STATE_MACHINE_ACTIONS, STATE_MACHINE_ACTIONS), [stateMachine.stateMachineArn]),
+    allow(byAccess(access, READ_EXECUTION_ACTIONS, EXECUTION_ACTIONS), [executionArns(stateMachine)]),
   ];
 }
 
@@ -40,11 +50,12 @@ function executionArns(stateMachine: sfn.IStateMachine): string {
 export const STATE_MACHINE_ADAPTER: TargetAdapter = {
   kind: 'Step Functions state machine (sfn.IStateMachine)',
   matches: (target) => hasMembers(target, ['stateMachineArn'], ['grantStartExecution']),
-  bind: (target) => {
+  levels: () => READ_OR_WRITE,
+  bind: (target, _script, access) => {
     const stateMachine = target as sfn.IStateMachine;
     return {
       kind: 'Step Functions state machine',
-      statements: stateMachineStatements(stateMachine),
+      statements: stateMachineStatements(stateMachine, access),
       variables: { ARN: stateMachine.stateMachineArn, NAME: stateMachineName(stateMachine) },
     };
   },

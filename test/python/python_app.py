@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
-from cdk_deployment_script import DeploymentScript, RunPolicy, ScriptTrigger
+from cdk_deployment_script import AccessLevel, Connect, DeploymentScript, RunPolicy, ScriptTrigger
 
 # The script of every DeploymentScript here: test/fixtures/python/script.py, prebuilt code.
 SCRIPTS = str(Path(__file__).resolve().parents[1] / "fixtures" / "python")
@@ -65,5 +65,7 @@ def build(app: cdk.App) -> list:
         trigger=ScriptTrigger.AFTER_DEPLOY,
         entry=CHECK_SCHEMA,
         parameters={"table": "users"},
+        # Read only: a check gets no write or delete permission.
+        connect_to=[Connect.read_only(table), Connect.to(queue, access=AccessLevel.READ, name="JOBS")],
     )
     return [stack]

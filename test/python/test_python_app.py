@@ -92,6 +92,24 @@ def test_connect_to_sets_the_variables_and_the_permissions(template):
     })
 
 
+def test_connect_read_only_grants_no_write(template):
+    template.has_resource_properties(FUNCTION, {
+        "Handler": "check_schema.handler",
+        "Environment": {"Variables": Match.object_like({
+            "STP_MY_TABLE_NAME": {"Ref": Match.string_like_regexp("^myTable")},
+            "STP_JOBS_URL": {"Ref": Match.string_like_regexp("^myQueue")},
+        })},
+    })
+    policies = template.find_resources("AWS::IAM::Policy", {
+        "Properties": {"Roles": [{"Ref": Match.string_like_regexp("^checkSchemaFunctionServiceRole")}]},
+    })
+    assert len(policies) == 1
+    (policy,) = policies.values()
+    actions = [a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    assert "dynamodb:Query" in actions and "sqs:GetQueueAttributes" in actions
+    assert not [a for a in actions if a.split(":")[1].startswith(("Put", "Delete", "Update", "BatchWrite", "Send", "Receive", "Purge"))]
+
+
 def test_parameters_keep_their_json_types_and_their_keys(template):
     _, migrate = script_resource(template, "migrate")
     parameters = migrate["Properties"]["Parameters"]

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { DeploymentScript, RunPolicy, ScriptTrigger } from '../../../lib';
+import { AccessLevel, Connect, DeploymentScript, RunPolicy, ScriptTrigger } from '../../../lib';
 import { writeTemplates } from '../../support/write-templates';
 
 const SCRIPTS = path.join(__dirname, '..', '..', 'fixtures', 'python');
@@ -59,6 +59,7 @@ export function build(app: cdk.App): cdk.Stack[] {
     trigger: ScriptTrigger.AFTER_DEPLOY,
     entry: CHECK_SCHEMA,
     parameters: { table: 'users' },
+    connectTo: [Connect.readOnly(table), Connect.to(queue, { access: AccessLevel.READ, name: 'JOBS' })],
   });
   return [stack];
 }

@@ -58,6 +58,7 @@ fingerprint_of() {
     echo "jsii-pacmak $(node -p "require('jsii-pacmak/package.json').version")"
     # shellcheck disable=SC2086
     sha256sum $inputs
+    [[ $1 != python ]] || sha256sum scripts/python-launcher.py scripts/python-package-launcher.py
   } | sha256sum | cut -d' ' -f1
 }
 # What each target's folder holds when it is complete.
@@ -97,6 +98,11 @@ npx jsii-pacmak --targets "${stale[@]}" --outdir "$tmp" --force --no-npmignore \
   echo "package: jsii-pacmak failed (targets: ${stale[*]})" >&2
   exit 1
 }
+# The Python package's command runs the command line's bundle with node, as npm's does, not through the jsii kernel
+# (seconds slower): scripts/python-package-launcher.py rewrites the wheel and the sdist.
+if [[ " ${stale[*]} " == *" python "* ]]; then
+  python3 scripts/python-package-launcher.py "$tmp/python" >/dev/null
+fi
 mkdir -p dist
 for target in "${stale[@]}"; do
   rm -rf "dist/$target"

@@ -175,5 +175,9 @@ const text = [
   '',
 ].join('\n');
 process.stdout.write(`${text}\n`);
-writeFileSync(join(root, 'bench', 'RESULTS.md'), text);
+// bench/cli-start.mjs's section, from its marker to the end, stays.
+const resultsFile = join(root, 'bench', 'RESULTS.md');
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const cliStart = previous.indexOf('<!-- bench/cli-start.mjs -->');
+writeFileSync(resultsFile, cliStart < 0 ? text : `${text}\n${previous.slice(cliStart)}`);
 rmSync(work, { recursive: true, force: true });

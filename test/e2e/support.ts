@@ -47,6 +47,17 @@ export function checkRuntimeBundle(): void {
   }
 }
 
+/** The same for the container tasks' runtime, assets/task-runtime, for the files that deploy tasks. */
+export function checkTaskRuntimeBundle(): void {
+  const bundle = join(ROOT, 'assets', 'task-runtime', 'index.js');
+  const sources = ['task', 'shared'].flatMap((dir) => readdirSync(join(ROOT, 'lambda-runtime', dir))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(ROOT, 'lambda-runtime', dir, f)));
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sources.map((f) => statSync(f).mtimeMs))) {
+    throw new Error('assets/task-runtime/index.js is missing or older than lambda-runtime/{task,shared}/*.ts: run `npm run bundle` before the e2e tests');
+  }
+}
+
 /** Synthesizes one stack into a fresh directory outside the project (Lambda would not see its node_modules). */
 export function synth(build: (stack: Stack) => void, stackName = 'E2E'): CloudAssembly {
   const app = new App({ outdir: tempDir('app-') });

@@ -9,6 +9,13 @@
  * at the next poll, as ECS does, with stop code `UserInitiated`, the given reason, and exit code 143 (SIGTERM).
  * What the container printed goes to its awslogs stream `<prefix>/<container>/<task id>` once it has started.
  *
+ * A task definition registered with `taskDefinition(...)` (the e2e harness registers each `AWS::ECS::TaskDefinition` it
+ * creates) runs as ECS would run it: its container's environment is the definition's, its secrets read (a secret that
+ * cannot be read fails the start with ECS's ResourceInitializationError), then RunTask's overrides; its log goes to the
+ * group and stream prefix of its awslogs configuration; and `container(...)` simulates the container: from the run
+ * (image, command, environment) it gives the plan of that task (an exit code, a log, how long it runs, an image that
+ * cannot be pulled).
+ *
  * @example
  * fake.ecs.plan({ runningPolls: 2, stop: { exitCode: 1 }, log: ['migrating', 'ERROR: relation exists'] });
  * // … run onEvent, then isComplete until it answers IsComplete: true …
@@ -41,7 +48,36 @@ export interface TaskPlan {
   readonly log?: readonly string[];
   /** How long StopTask takes to stop the task, in polls. @default 1 */
   readonly stopPolls?: number;
+  /** How long the container runs at least, in seconds of the fake's clock (`useClock`), besides `runningPolls`. @default 0 */
+  readonly runningSeconds?: number;
 }
+
+/** A container of a registered task definition, as its `ContainerDefinitions` entry says. */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Variable name to `ValueFrom` (a secret's ARN, with `:<json key>::` to pick a key, or an SSM parameter's). */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly logGroup?: string;
+  readonly streamPrefix?: string;
+}
+
+/** One run of a container, as the container sees it. */
+export interface ContainerRun {
+  readonly taskArn: string;
+  readonly taskDefinitionArn: string;
+  readonly container: ContainerSpec;
+  /** The definition's environment, its secrets (read), then RunTask's overrides. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** What a container does with its run: the plan of its task. */
+export type ContainerBehaviour = (run: ContainerRun) => TaskPlan;
+
+/** The value of a secret's `ValueFrom`, as ECS reads it with the execution role; `undefined` when it cannot be read. */
+export type SecretReader = (valueFrom: string) => string | undefined;
 
 export type EcsOperation = 'RunTask' | 'DescribeTasks' | 'StopTask' | 'GetLogEvents' | 'FilterLogEvents';
 
@@ -62,6 +98,8 @@ interface FakeTask {
   readonly plan: TaskPlan;
   readonly createdAt: number;
   polls: number;
+  /** When the container started, on the fake's clock (ms). */
+  readonly startedMs: number;
   stopRequested?: { reason: string; atPoll: number };
   stopped?: { stopCode: string; stoppedReason: string; exitCode?: number; containerReason?: string; started: boolean };
 }
@@ -88,6 +126,10 @@ export class FakeEcs {
   private readonly groups = new Map<string, Set<string>>();
   /** The log group of each task definition's container. */
   private readonly taskLogGroups = new Map<string, string>();
+  private readonly definitions = new Map<string, ContainerSpec>();
+  private behaviour?: ContainerBehaviour;
+  private readSecret: SecretReader = () => undefined;
+  private now: () => number = Date.now;
 
   constructor(private readonly region: () => string) {}
 
@@ -107,6 +149,31 @@ export class FakeEcs {
   streamPrefix(taskDefinitionArn: string, prefix: string, logGroupName?: string): this {
     this.prefixes.set(taskDefinitionArn, prefix);
     if (logGroupName) this.taskLogGroups.set(taskDefinitionArn, logGroupName);
+    return this;
+  }
+
+  /** The clock of the containers' `runningSeconds` and the tasks' timestamps. */
+  useClock(now: () => number): this {
+    this.now = now;
+    return this;
+  }
+
+  /** Registers a task definition's (essential) container: its tasks run it (see the file's comment). */
+  taskDefinition(taskDefinitionArn: string, container: ContainerSpec): this {
+    this.definitions.set(taskDefinitionArn, container);
+    if (container.streamPrefix) this.streamPrefix(taskDefinitionArn, container.streamPrefix, container.logGroup);
+    return this;
+  }
+
+  /** Simulates the containers of registered task definitions: the plan of each task, from its run. */
+  container(behaviour: ContainerBehaviour | undefined): this {
+    this.behaviour = behaviour;
+    return this;
+  }
+
+  /** How the secrets of registered task definitions are read. */
+  secrets(reader: SecretReader): this {
+    this.readSecret = reader;
     return this;
   }
 
@@ -151,6 +218,8 @@ export class FakeEcs {
     this.prefixes.clear();
     this.groups.clear();
     this.taskLogGroups.clear();
+    this.definitions.clear();
+    this.behaviour = undefined;
     this.nextPlan = {};
   }
 
@@ -198,20 +267,39 @@ export class FakeEcs {
     const clusterName = cluster.split('/').pop()!;
     const clusterArn = cluster.startsWith('arn:') ? cluster : `arn:aws:ecs:${this.region()}:${ACCOUNT}:cluster/${clusterName}`;
     const id = randomUUID().replace(/-/g, '');
+    const taskArn = `arn:aws:ecs:${this.region()}:${ACCOUNT}:task/${clusterName}/${id}`;
     const task: FakeTask = {
-      taskArn: `arn:aws:ecs:${this.region()}:${ACCOUNT}:task/${clusterName}/${id}`,
+      taskArn,
       clusterArn,
       taskDefinitionArn: input.taskDefinition,
       containerName: input.overrides?.containerOverrides?.[0]?.name ?? 'task',
       startedBy: input.startedBy,
       overrides: input.overrides ?? {},
-      plan: this.nextPlan,
-      createdAt: Date.now() / 1000,
+      plan: this.planOf(taskArn, input),
+      createdAt: this.now() / 1000,
+      startedMs: this.now(),
       polls: 0,
     };
     this.tasks.set(task.taskArn, task);
     if (typeof input.clientToken === 'string') this.byClientToken.set(input.clientToken, task.taskArn);
     return json({ tasks: [this.render(task)], failures: [] });
+  }
+
+  /** The plan of a new task: its registered container's behaviour, else the plan given with `plan(...)`. */
+  private planOf(taskArn: string, input: Record<string, any>): TaskPlan {
+    const container = this.definitions.get(input.taskDefinition);
+    if (!container) return this.nextPlan;
+    const environment: Record<string, string> = { ...container.environment };
+    for (const [name, valueFrom] of Object.entries(container.secrets ?? {})) {
+      const value = this.readSecret(valueFrom);
+      if (value === undefined) {
+        return { stop: { failedToStart: `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${valueFrom} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.` } };
+      }
+      environment[name] = value;
+    }
+    const overrides = (input.overrides?.containerOverrides ?? []).find((o: { name?: string }) => o.name === container.name);
+    for (const variable of overrides?.environment ?? []) environment[variable.name] = variable.value;
+    return this.behaviour?.({ taskArn, taskDefinitionArn: input.taskDefinition, container, environment }) ?? this.nextPlan;
   }
 
   private describeTasks(input: Record<string, any>): FakeResponse {
@@ -277,6 +365,7 @@ export class FakeEcs {
       return;
     }
     if (stop === 'never' || task.polls <= (plan.runningPolls ?? 1)) return;
+    if (this.now() - task.startedMs < (plan.runningSeconds ?? 0) * 1000) return;
     if ('failedToStart' in stop) {
       this.finish(task, { stopCode: 'TaskFailedToStart', stoppedReason: stop.failedToStart, containerReason: stop.containerReason, started: false });
     } else {

@@ -31,6 +31,7 @@ import { creationOrder, evaluateCondition, mapStrings, resolveValue, type Resolv
 import type { FunctionConfiguration, Invocation, LambdaEmulator } from './lambda';
 import { generatePassword, physicalResource } from './resource-types';
 import type { ReceivedResponse, ResponseServer } from './response-server';
+import type { StepFunctionsEmulator } from './step-functions';
 import type { FakeAws } from '../../support/fake-aws';
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
@@ -119,6 +120,8 @@ export interface StackServices {
   readonly lambda: LambdaEmulator;
   readonly responses: ResponseServer;
   readonly secrets: SecretStore;
+  /** The Provider framework's waiters: an asynchronous provider answers when its execution ends. */
+  readonly stepFunctions: StepFunctionsEmulator;
   readonly defaults: { readonly region: string; readonly account: string };
   /** Where the harness keeps its files (removed when it closes). */
   readonly directory: string;
@@ -664,12 +667,31 @@ export class DeployedStack {
       case 'AWS::SSM::Parameter':
         this.services.setSsmParameter(state.physicalId, String(props.Value));
         break;
+      case 'AWS::StepFunctions::StateMachine':
+        this.services.stepFunctions.register(state.physicalId, String(props.DefinitionString));
+        break;
+      case 'AWS::ECS::TaskDefinition': {
+        const definition = (props.ContainerDefinitions ?? []).find((c: any) => c.Essential !== false) ?? props.ContainerDefinitions?.[0];
+        if (!definition) break;
+        const options = definition.LogConfiguration?.LogDriver === 'awslogs' ? definition.LogConfiguration.Options ?? {} : {};
+        this.services.aws.ecs.taskDefinition(state.physicalId, {
+          name: definition.Name,
+          image: String(definition.Image),
+          command: definition.Command,
+          environment: Object.fromEntries((definition.Environment ?? []).map((v: any) => [v.Name, String(v.Value)])),
+          secrets: Object.fromEntries((definition.Secrets ?? []).map((v: any) => [v.Name, String(v.ValueFrom)])),
+          logGroup: options['awslogs-group'],
+          streamPrefix: options['awslogs-stream-prefix'],
+        });
+        break;
+      }
     }
   }
 
   private afterDelete(state: ResourceState): void {
     if (state.type === 'AWS::Lambda::Function') this.services.lambda.unregister(state.physicalId);
     if (state.type === 'AWS::SecretsManager::Secret') this.services.secrets.delete(state.physicalId);
+    if (state.type === 'AWS::StepFunctions::StateMachine') this.services.stepFunctions.unregister(state.physicalId);
   }
 
   private functionConfiguration(state: ResourceState): FunctionConfiguration {
@@ -730,6 +752,8 @@ export class DeployedStack {
     };
     const stackStatus = this.status;
     const invocation = await this.services.lambda.invoke(fn.functionName, JSON.stringify(request), { invocationType: 'Event' });
+    // An asynchronous provider's onEvent has started its waiter: the answer comes when the waiter ends.
+    await this.services.stepFunctions.settle();
     const received = await this.services.responses.waitFor(path, TIMEOUT_FOR_ANSWER_MS);
     const { response, problem } = checkAnswer(request, received, this.services.responses.responses(path).length);
     const exchange: CustomResourceExchange = {

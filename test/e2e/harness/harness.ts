@@ -10,6 +10,10 @@
  *
  * - `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL_CLOUDFORMATION`, `AWS_ENDPOINT_URL_SSM`: `FakeAws` (Invoke runs
  *   the function; DescribeStacks answers the stack's current status; SSM keeps parameters);
+ * - `AWS_ENDPOINT_URL_SFN`: the Provider framework's waiter, played (step-functions.ts);
+ * - `AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`: `FakeAws.ecs` (test/support/fake-ecs.ts), with the task
+ *   definitions the stacks create and the containers `Harness.containers` simulates;
+ * - `AWS_ENDPOINT_URL_SECRETS_MANAGER`: GetSecretValue from the harness's secrets;
  * - `AWS_ENDPOINT_URL`: any other service, a server that answers every request with an error and records it,
  *   so that `close()` fails the tests that made one;
  * - the ResponseURL: HTTPS on 127.0.0.1:443 (see response-server.ts).
@@ -29,8 +33,11 @@ import { join } from 'node:path';
 import { FakeAws } from '../../support/fake-aws';
 import { readStack, type AssemblyStack } from './assembly';
 import { DeployedStack, SecretStore, type ResourceHook, type ResourceHookEvent, type ResourceHookResult } from './cloudformation';
+import type { ContainerBehaviour } from '../../support/fake-ecs';
 import { LambdaEmulator } from './lambda';
 import { ResponseServer } from './response-server';
+import { secretsManagerRoute } from './secrets-manager';
+import { StepFunctionsEmulator } from './step-functions';
 
 export interface HarnessOptions {
   /** The region of environment-agnostic stacks. @default 'us-east-1' */
@@ -46,7 +53,7 @@ export interface HarnessOptions {
   /**
    * Which custom resources go to their function for real; the others succeed without running.
    *
-   * @default - the deployment scripts (`Custom::DeploymentScript`)
+   * @default - the deployment scripts and tasks (`Custom::DeploymentScript`, `Custom::DeploymentTask`)
    */
   readonly serveCustomResource?: (resourceType: string, logicalId: string) => boolean;
 }
@@ -69,6 +76,8 @@ export class Harness {
   }
 
   readonly lambda: LambdaEmulator;
+  /** The Provider framework's waiters, as they ran. */
+  readonly stepFunctions: StepFunctionsEmulator;
   readonly secrets = new SecretStore();
   /** Requests to services the harness does not emulate. */
   readonly unexpectedRequests: UnexpectedRequest[];
@@ -97,6 +106,26 @@ export class Harness {
       baseEnvironment: () => this.functionEnvironment(),
     });
     this.aws.setScript('*', this.lambda.behaviour);
+    this.stepFunctions = new StepFunctionsEmulator(this.lambda);
+    this.aws.addRoute(this.stepFunctions.route);
+    this.aws.addRoute(secretsManagerRoute(this.secrets));
+    this.aws.ecs.useClock(() => this.lambda.clock.now());
+    this.aws.ecs.secrets((valueFrom) => {
+      // `<secret ARN>[:<json key>:<version stage>:<version id>]`, as ECS's `secrets` take it
+      const [arn, key] = /^(arn:[^:]*:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(?::([^:]*))?/.exec(valueFrom)?.slice(1) ?? [valueFrom];
+      const value = this.secrets.get(arn) ?? this.aws.parameter(valueFrom.replace(/^arn:[^:]*:ssm:[^:]*:[^:]*:parameter/, ''))?.value;
+      if (value === undefined || !key) return value;
+      const picked = JSON.parse(value)[key];
+      return picked === undefined ? undefined : String(picked);
+    });
+  }
+
+  /**
+   * Simulates the containers of the tasks the stacks run: from each run (its image, command and environment, the
+   * run's `DEPLOYMENT_SCRIPT_*` variables included) the plan of the task (exit code, log, duration, failure to start).
+   */
+  containers(behaviour: ContainerBehaviour): void {
+    this.aws.ecs.container(behaviour);
   }
 
   /**
@@ -115,7 +144,8 @@ export class Harness {
       ssmParameter: (parameterName) => this.aws.parameter(parameterName)?.value,
       setSsmParameter: (parameterName, value) => this.aws.setParameter(parameterName, value),
       rewriteUrls: (value) => this.urlMappings.reduce((v, [from, to]) => v.split(from).join(to), value),
-      serves: this.options.serveCustomResource ?? ((type) => type === 'Custom::DeploymentScript'),
+      stepFunctions: this.stepFunctions,
+      serves: this.options.serveCustomResource ?? ((type) => type === 'Custom::DeploymentScript' || type === 'Custom::DeploymentTask'),
       onResource: async (event: ResourceHookEvent): Promise<void | ResourceHookResult> => this.onResource?.(event),
     }, assemblyStack, options);
     this.stacks.push(stack);
@@ -159,6 +189,10 @@ export class Harness {
       AWS_ENDPOINT_URL_LAMBDA: this.aws.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.aws.url,
       AWS_ENDPOINT_URL_SSM: this.aws.url,
+      AWS_ENDPOINT_URL_SFN: this.aws.url,
+      AWS_ENDPOINT_URL_ECS: this.aws.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: this.aws.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: this.aws.url,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: nowhere,
       AWS_SHARED_CREDENTIALS_FILE: nowhere,

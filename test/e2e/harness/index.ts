@@ -4,3 +4,4 @@ export * from './cloudformation';
 export * from './harness';
 export * from './lambda';
 export * from './response-server';
+export * from './step-functions';

@@ -76,6 +76,24 @@ export interface Invocation {
   errorType(): string | undefined;
 }
 
+/**
+ * The harness's time: real time plus the waits it skipped. A Step Functions waiter's retry interval (10 s between
+ * two questions whether a task has stopped) passes at once, and every function invoked afterwards sees its
+ * `Date.now()` moved on by it, as a function invoked that much later would.
+ */
+export class HarnessClock {
+  offsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** Lets `ms` pass without waiting. */
+  skip(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export interface LambdaEmulatorOptions {
   /** Where invocation files and logs go. */
   readonly workDirectory: string;
@@ -87,6 +105,8 @@ export interface LambdaEmulatorOptions {
 export class LambdaEmulator {
   /** Every invocation that ran, in the order they finished. */
   readonly invocations: Invocation[] = [];
+  /** The time functions see. */
+  readonly clock = new HarnessClock();
   private readonly functions = new Map<string, FunctionConfiguration>();
   private readonly faults = new Map<string, LambdaOutcome[]>();
   private readonly sdkPath: string;
@@ -183,6 +203,7 @@ export class LambdaEmulator {
       payload,
       clientContext: options.clientContext === undefined ? null : JSON.stringify(options.clientContext),
       deadline,
+      clockOffsetMs: this.clock.offsetMs,
       invokedFunctionArn: config.functionArn,
       logFormat: config.logFormat ?? 'Text',
       // E2E_HARNESS_LOG_ALL=1 keeps what a function's log level would drop: to see why a framework call failed.

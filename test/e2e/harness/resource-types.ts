@@ -170,6 +170,15 @@ export function physicalResource(type: string, props: Record<string, any>, ctx: 
       const name = props.Name;
       return { ref: name, attributes: { Arn: arn('events', `event-bus/${name}`), Name: name } };
     }
+    case 'AWS::ECS::TaskDefinition': {
+      const family = props.Family ?? generatedName(ctx, 255).replace(/[^A-Za-z0-9_-]/g, '');
+      const taskDefinitionArn = arn('ecs', `task-definition/${family}:1`);
+      return { ref: taskDefinitionArn, attributes: { TaskDefinitionArn: taskDefinitionArn } };
+    }
+    case 'AWS::ECS::Cluster': {
+      const name = props.ClusterName ?? generatedName(ctx, 255);
+      return { ref: name, attributes: { Arn: arn('ecs', `cluster/${name}`) } };
+    }
     case 'AWS::StepFunctions::StateMachine': {
       const name = props.StateMachineName ?? generatedName(ctx, 80);
       const smArn = arn('states', `stateMachine:${name}`);

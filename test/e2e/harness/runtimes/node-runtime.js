@@ -16,6 +16,10 @@ const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 
 const invocation = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+// The harness's clock (lambda.ts, HarnessClock): waits it skips (a waiter's retry interval) move the function's
+// Date.now() on, so that a deadline an earlier invocation computed passes as it would have in Lambda.
+const realNow = Date.now;
+if (invocation.clockOffsetMs) Date.now = () => realNow() + invocation.clockOffsetMs;
 const requestId = invocation.requestId;
 const jsonLogs = invocation.logFormat === 'JSON';
 const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
@@ -144,7 +148,7 @@ function createContext() {
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     identity: undefined,
     clientContext,
-    getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - realNow()),
   };
   return context;
 }

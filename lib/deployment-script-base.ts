@@ -1,11 +1,11 @@
 import { randomUUID } from 'crypto';
-import { CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { PROP_PARAMETERS, PROP_RUN_POLICY, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_TRIGGER } from '../lambda-runtime/shared/consts';
-import { bindTarget, ConnectOptions, connectOptionsOf, TargetBinding, upperSnakeCase } from './connect';
-import { DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
+import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
+import { ConnectOptions, DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
 import { suppressConnectFindings } from './private/nag';
 import { findSecretReference, secretReferenceError } from './private/parameters';
 import { AnalysisValue, ScriptRegistry } from './private/registry';
@@ -48,6 +48,24 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     return this.customResource;
   }
 
+  /**
+   * An attribute of the result, for both kinds' `getResult`: refused where no result can exist, so that the mistake
+   * shows at synth rather than as a resource CloudFormation fails. `example`: how the script or task gives the key.
+   */
+  protected _getResult(key: string, example: string): string {
+    const where = this.started?.script.where ?? this.node.path;
+    const fail = (message: string): never => { throw new Error(`${where}: getResult(${JSON.stringify(key)}) ${message}`); };
+    const noun = this.started?.script.noun ?? 'script';
+    if (this.trigger === ScriptTrigger.BEFORE_DELETE) {
+      fail(`reads the result of a BEFORE_DELETE ${noun}, which runs only when the stack is deleted: on create and update it `
+        + `does not run and has no result, so CloudFormation would fail the resource that reads it. Return the result from an AFTER_DEPLOY ${noun}.`);
+    }
+    if (Token.isUnresolved(key) || key === '') {
+      fail(`needs the name of a top-level key of ${example}, known at synth, e.g. getResult('tenantId').`);
+    }
+    return this.resource.getAttString(key);
+  }
+
   /** The principal the script's code runs as. */
   public get grantPrincipal(): iam.IPrincipal {
     return this.compute().grantPrincipal;
@@ -72,15 +90,11 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * Connects the script to a resource: least-privilege permissions, network access when the target lives
    * in a VPC, and the `STP_<NAME>_<VARIABLE>` environment variables. A target in a VPC can only be added
    * here if the script already runs in that VPC (give it `vpc`, or list the target in the `connectTo` prop).
-   *
-   * `options.access` narrows what the script may do: `AccessLevel.READ` gives no write or delete permission.
    */
   public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
     const { script, variables } = this.state();
-    // A `Connect` given here too: its options, with those given here over them.
-    const { target: construct, options: { name, access } } = connectOptionsOf(target, options);
-    const binding = bindTarget(construct, script, access);
-    this.applyBinding(construct, binding, variables.connect(construct, binding, name ?? upperSnakeCase(construct.node.id), this.vpc));
+    const binding = bindTarget(target, script);
+    this.applyBinding(target, binding, variables.connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc));
   }
 
   /**

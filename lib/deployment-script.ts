@@ -17,7 +17,6 @@ import {
   bindAll, Bindings, inferVpc, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
 } from './private/script-support';
 import { PythonBundlingOptions } from './python-bundling-options';
-import { ScriptTrigger } from './script-trigger';
 import { suppressPinnedRuntime } from './private/nag';
 
 /**
@@ -271,15 +270,7 @@ export class DeploymentScript extends DeploymentScriptBase {
    * string; other values JSON-encoded). Use it in other resources to pass on what the script created.
    */
   public getResult(key: string): string {
-    const fail = (message: string): never => { throw new Error(`DeploymentScript ${this.node.path}: getResult(${JSON.stringify(key)}) ${message}`); };
-    if (this.trigger === ScriptTrigger.BEFORE_DELETE) {
-      fail('reads the result of a BEFORE_DELETE script, which runs only when the stack is deleted: on create and update it '
-        + 'does not run and has no result, so CloudFormation would fail the resource that reads it. Return the result from an AFTER_DEPLOY script.');
-    }
-    if (Token.isUnresolved(key) || key === '') {
-      fail('needs the name of a top-level key of the object the script returns, known at synth, e.g. getResult(\'tenantId\').');
-    }
-    return this.resource.getAttString(key);
+    return this._getResult(key, 'the object the script returns');
   }
 }
 

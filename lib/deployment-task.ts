@@ -119,8 +119,8 @@ export interface DeploymentTaskProps extends DeploymentScriptOptions {
  * exit code decides: 0 succeeds; anything else, a task that fails to start, or one that runs into its `timeout` fails
  * the deployment (`AFTER_DEPLOY`) with the task's last log lines, or is logged (`BEFORE_DELETE`). The container learns
  * its run from environment variables: `DEPLOYMENT_SCRIPT_PARAMETERS` (the parameters, as JSON),
- * `DEPLOYMENT_SCRIPT_TRIGGER`, `DEPLOYMENT_SCRIPT_REQUEST_TYPE`, `DEPLOYMENT_SCRIPT_STACK_ID` and others. A task has
- * no result: write what other resources need to SSM Parameter Store or Secrets Manager.
+ * `DEPLOYMENT_SCRIPT_TRIGGER`, `DEPLOYMENT_SCRIPT_REQUEST_TYPE`, `DEPLOYMENT_SCRIPT_STACK_ID` and others. It returns a
+ * result by printing `DEPLOYMENT_SCRIPT_RESULT {"key":"value"}` as its last log line: `getResult('key')` reads it.
  *
  * A custom resource, served by one provider per stack (`DeploymentTaskProvider`), starts the task and waits for it.
  */
@@ -259,6 +259,15 @@ export class DeploymentTask extends DeploymentScriptBase {
     this._claimVariable(key, SECRETS_SOURCE);
     this.container.addSecret(key, secret);
     return this;
+  }
+
+  /**
+   * An attribute of the task's result: the value of `key` in the JSON object of the line
+   * `DEPLOYMENT_SCRIPT_RESULT {"key":"value"}` that the container prints, read from its log when it exits with code 0
+   * (a string; other values JSON-encoded). Use it in other resources to pass on what the task created.
+   */
+  public getResult(key: string): string {
+    return this._getResult(key, 'the object of the DEPLOYMENT_SCRIPT_RESULT line the container prints');
   }
 
   /** RunTask's overrides carry the parameters: parameters known at synth that cannot fit fail now rather than at deploy time. */

@@ -179,7 +179,7 @@ describe('DeploymentTask', () => {
     }));
   });
 
-  test('the provider may run, pass, describe and stop the tasks of the stack, read their logs and this stack, nothing more', () => {
+  test('the provider may run, pass, describe and stop the tasks of the stack, read their logs and this stack, keep their results, nothing more', () => {
     const { stack, vpc } = withVpc();
     const one = task(stack, 'One', { vpc });
     const two = task(stack, 'Two', { vpc });
@@ -193,8 +193,10 @@ describe('DeploymentTask', () => {
       { 'Fn::GetAtt': [logicalId(stack, t.taskDefinition.taskRole as iam.Role), 'Arn'] },
       { 'Fn::GetAtt': [logicalId(stack, t.taskDefinition.executionRole as iam.Role), 'Arn'] },
     ];
+    const results = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/cdk-deployment-script/Stack/*']] };
     expect(onEvent).toEqual([
       { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:eu-west-1:111111111111:stack/Stack/*']] } },
+      { Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], Effect: 'Allow', Resource: results },
       ...[one, two].flatMap((t) => [
         { Action: 'ecs:RunTask', Condition: onCluster, Effect: 'Allow', Resource: { Ref: logicalId(stack, t.taskDefinition) } },
         { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, Effect: 'Allow', Resource: roles(t) },
@@ -202,6 +204,7 @@ describe('DeploymentTask', () => {
     ]);
     // One cluster shared: one statement for it.
     expect(isComplete).toEqual([
+      { Action: 'ssm:PutParameter', Effect: 'Allow', Resource: results },
       {
         Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
         Condition: onCluster,
@@ -215,6 +218,11 @@ describe('DeploymentTask', () => {
       DefinitionString: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"IntervalSeconds":10,"MaxAttempts":360,"BackoffRate":1')])] },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x', Timeout: 120 });
+    // onEvent serves only requests whose StackId is the stack's.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.onEvent',
+      Environment: { Variables: { [consts.ENV_PROVIDER_STACK_ID]: { Ref: 'AWS::StackId' } } },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x', Timeout: 60 });
   });
 
@@ -271,6 +279,26 @@ describe('DeploymentTask', () => {
     const byArn = task(stack, 'ByArn', { cluster: imported, vpc });
     expect(byArn.vpc).toBe(vpc);
     Template.fromStack(stack).hasResourceProperties(consts.TASK_RESOURCE_TYPE, { [consts.PROP_CLUSTER]: 'arn:aws:ecs:eu-west-1:111111111111:cluster/existing' });
+  });
+
+  test('getResult reads an attribute of the task\'s custom resource, which another resource can use', () => {
+    // GIVEN
+    const { stack, vpc } = withVpc();
+    const seed = task(stack, 'Seed', { vpc });
+
+    // WHEN
+    new CfnResource(stack, 'Consumer', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: seed.getResult('tenantId') } });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::SSM::Parameter', { Value: { 'Fn::GetAtt': [logicalId(stack, seed.resource), 'tenantId'] } });
+  });
+
+  test('getResult of a BEFORE_DELETE task, or without a key, is refused at synth', () => {
+    const { stack, vpc } = withVpc();
+    const cleanup = task(stack, 'Cleanup', { vpc, trigger: ScriptTrigger.BEFORE_DELETE });
+    expect(() => cleanup.getResult('count')).toThrow('DeploymentTask Stack/Cleanup: getResult("count") reads the result of a BEFORE_DELETE task, which runs only when the stack is deleted');
+    expect(() => task(stack, 'Seed', { vpc }).getResult('')).toThrow(
+      'DeploymentTask Stack/Seed: getResult("") needs the name of a top-level key of the object of the DEPLOYMENT_SCRIPT_RESULT line the container prints');
   });
 
   test('a task in public subnets without a public IP is warned about', () => {

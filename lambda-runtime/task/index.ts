@@ -17,6 +17,8 @@ import { sanitize } from '../shared/text';
 import { lastLogLines } from '../shared/task-logs';
 import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
+import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
+import { findResultLine, readLogTail, taskResultData } from './result';
 
 /**
  * The key of what `onEvent` tells `isComplete` about the task it started. The framework passes `onEvent`'s whole
@@ -41,6 +43,8 @@ export interface OnEventResponse {
 
 export interface IsCompleteResponse {
   readonly IsComplete: boolean;
+  /** The task's result (its `DEPLOYMENT_SCRIPT_RESULT` line): the framework passes it to CloudFormation. */
+  readonly Data?: Data;
 }
 
 export interface TaskHandlerOptions {
@@ -49,6 +53,7 @@ export interface TaskHandlerOptions {
   readonly ecsClient?: ECSClient;
   readonly logsClient?: CloudWatchLogsClient;
   readonly cloudFormationClient?: CloudFormationClient;
+  readonly ssmClient?: SSMClient;
 }
 
 /** How long after StopTask the provider waits for the task to stop before failing without it. */
@@ -64,18 +69,51 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   let ecsClient = options.ecsClient;
   let logsClient = options.logsClient;
   let cloudformation = options.cloudFormationClient;
+  let ssmClient = options.ssmClient;
   const ecs = () => (ecsClient ??= new ECSClient({}));
   const logs = () => (logsClient ??= new CloudWatchLogsClient({}));
+  const ssm = () => (ssmClient ??= new SSMClient({}));
 
   async function onEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
     const [physicalResourceId, stackName, region] = receiveRequest(event);
+    const resultParameter = resultParameterName(stackName, physicalResourceId);
+    try {
+      return await start(event, physicalResourceId, stackName, region, resultParameter);
+    } finally {
+      // Every Delete forgets the stored result, as a script's does; it never fails the Delete. (Another stack's request
+      // names a parameter of that stack, which the provider's role may not touch.)
+      if (event.RequestType === 'Delete') await forgetResult(resultParameter);
+    }
+  }
+
+  async function start(event: CloudFormationCustomResourceEvent, physicalResourceId: string, stackName: string, region: string,
+    resultParameter: string): Promise<OnEventResponse> {
     const props: Record<string, unknown> = event.ResourceProperties ?? {};
     const logicalId = event.LogicalResourceId;
+    const who = `Deployment task ${logicalId}`;
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision } = await decideRequest(cloudformation, event, `Deployment task ${logicalId}`);
-    // A task has no result, so a skipped request has no attributes to keep.
-    if (decision.action === 'skip') return { PhysicalResourceId: physicalResourceId };
+    const { input, decision } = await decideRequest(cloudformation, event, who);
+    if (decision.action === 'skip') {
+      // An update that does not run the task (a rollback, run policy "once") answers with the last run's result, or
+      // CloudFormation drops the attributes and whatever reads them fails.
+      let data: Data | undefined;
+      if (decision.keepResult) {
+        try {
+          data = await readStoredResult(ssm(), resultParameter);
+          console.log(`stored result ${resultParameter}: ${data ? Object.keys(data).join(', ') : 'none'}`);
+        } catch (error) {
+          const message = `${who} did not run (${decision.why}) and could not keep its attributes: ` +
+            `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
+          if (decision.keepResult.failureFails) throw reportableError(message);
+          console.error(`${message} (answering without attributes rather than failing)`);
+          return { PhysicalResourceId: physicalResourceId };
+        }
+      }
+      // Recorded for a run by hand with the last deployment's parameters; failing to is only logged.
+      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parametersOf(props), logicalId, false);
+      return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
+    }
 
     try {
       const settings = readSettings(props, logicalId);
@@ -87,7 +125,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
         region,
         logicalResourceId: logicalId,
         physicalResourceId,
-      }, typeof props[PROP_PARAMETERS] === 'string' ? props[PROP_PARAMETERS] as string : '{}', event.RequestId);
+      }, parametersOf(props), event.RequestId);
       const task = await runTask(request, logicalId);
       const deadline = now() + settings.timeoutSeconds * 1000;
       console.log(`started task ${task.taskArn} (timeout ${settings.timeoutSeconds} s, until ${new Date(deadline).toISOString()})`);
@@ -124,12 +162,51 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
       if (outcome.state === 'running') return { IsComplete: false };
       if (outcome.state === 'succeeded') {
         console.log(`task ${run.taskArn} succeeded`);
-        return { IsComplete: true };
+        if (event.RequestType === 'Delete') return { IsComplete: true };
+        const data = await taskResult(event, settings, run.taskArn);
+        return { IsComplete: true, ...(data ? { Data: data } : {}) };
       }
       console.log(`task ${run.taskArn} failed: ${outcome.message}`);
       throw reportableError(await failureReason(event, settings, run.taskArn, outcome.message, outcome.started));
     } catch (error) {
       return failOrLog(error, `Deployment task ${logicalId}`, run.failureFails, { IsComplete: true });
+    }
+  }
+
+  /**
+   * The result line of a task that succeeded, as attributes, stored for the updates that do not run the task. Without
+   * a result, a failure to store is only logged: nothing can read what the task did not return.
+   */
+  async function taskResult(event: IsCompleteEvent, settings: TaskSettings, taskArn: string): Promise<Data | undefined> {
+    const logicalId = event.LogicalResourceId;
+    const stream = logStreamName(settings, taskArn);
+    const messages = settings.logGroupName && stream ? await readLogTail(logs(), settings.logGroupName, stream) : [];
+    const result = taskResultData(findResultLine(messages), logicalId);
+    console.log(`task ${result.note}`);
+    const [, stackName] = event.StackId.split('/');
+    const name = resultParameterName(stackName ?? event.StackId, event.PhysicalResourceId ?? logicalId);
+    await keepResult(name, result.data, parametersOf(event.ResourceProperties ?? {}), logicalId, !!result.data);
+    return result.data;
+  }
+
+  /** Records a successful Create or Update: its result and parameters. `fails`: a failure to store fails the request. */
+  async function keepResult(name: string, data: Data | undefined, parameters: string, logicalId: string, fails: boolean): Promise<void> {
+    try {
+      await storeResult(ssm(), name, data ?? {}, parameters);
+      console.log(`stored the result in ${name}`);
+    } catch (error) {
+      const message = `storing its result in the SSM parameter ${name} failed: ${describeError(error)}`;
+      if (fails) throw reportableError(`Deployment task ${logicalId} succeeded, but ${message}`);
+      console.error(`${message} (ignored)`);
+    }
+  }
+
+  /** Deletes a stored result; logs, never throws. */
+  async function forgetResult(name: string): Promise<void> {
+    try {
+      if (await deleteStoredResult(ssm(), name)) console.log(`deleted the stored result ${name}`);
+    } catch (error) {
+      console.error(`could not delete the stored result ${name}: ${describeError(error)} (ignored)`);
     }
   }
 
@@ -199,6 +276,11 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   }
 
   return { onEvent, isComplete };
+}
+
+/** The `Parameters` property: the JSON the container receives. */
+function parametersOf(props: Record<string, unknown>): string {
+  return typeof props[PROP_PARAMETERS] === 'string' ? props[PROP_PARAMETERS] as string : '{}';
 }
 
 /** An error of the service or the network that a later try may not meet: throttling, a 5xx, a lost connection. */

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
-import { existingProvider, stackArnOf } from './provider-support';
+import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 import { CONTAINER_TASK } from './script-ref';
@@ -94,6 +94,17 @@ export class DeploymentTaskProvider extends Construct {
     this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
       resources: [stackArnOf(stack)],
+    }));
+    // Each task's result is kept in a parameter (as a script's): isComplete stores it when the task succeeds, onEvent
+    // answers with it when an update does not run the task, records the parameters of a skipped run, and forgets it on
+    // Delete.
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      resources: [resultParametersArnOf(stack)],
+    }));
+    this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:PutParameter'],
+      resources: [resultParametersArnOf(stack)],
     }));
 
     const provider = new cr.Provider(this, 'Provider', {

@@ -39,8 +39,9 @@ handler(JSON.parse(process.argv[2]), { getRemainingTimeInMillis: () => 890000 })
   },
   task: {
     entry: 'task',
-    maxBytes: 15 * 1024,
-    sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs'],
+    /** Under 22.5 KB, read as 22,500 bytes: room for the result, read from the log's result line and kept in SSM. */
+    maxBytes: 22_500,
+    sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-ssm'],
     // Not each required once: some SDK packages are required more than once in this bundle.
     requiredOnce: [],
     // onEvent, then isComplete until complete: what the Provider framework does, with real time (the fake task stops

@@ -70,7 +70,8 @@ describe('what the task receives', () => {
     for (const describe of fake.ecs.callsOf('DescribeTasks')) {
       expect(describe.input).toEqual({ cluster: CLUSTER, tasks: [fake.ecs.taskArns()[0]] });
     }
-    expect(fake.requests.map((r) => r.signingService)).toEqual(['cloudformation', 'ecs', 'ecs', 'ecs']);
+    // Then the log, for a result line, and SSM, which keeps the run's record.
+    expect(fake.requests.map((r) => r.signingService)).toEqual(['cloudformation', 'ecs', 'ecs', 'ecs', 'logs', 'ssm']);
   });
 
   test('what onEvent hands isComplete: the task, its cluster and deadline; nothing reaches CloudFormation\'s Data', async () => {
@@ -100,12 +101,12 @@ describe('what the task receives', () => {
 });
 
 describe('outcomes', () => {
-  test('exit code 0 succeeds, without reading the log', async () => {
+  test('exit code 0 succeeds, reading the log once for a result line', async () => {
     fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
     fake.ecs.plan({ runningPolls: 3, stop: { exitCode: 0 }, log: ['Migrated: 2024_01_01_create_users'] });
     const { polls } = await drive(handlers(), taskEvent('Create'), clock);
     expect(polls).toBe(4);
-    expect(fake.ecs.callsOf('GetLogEvents')).toHaveLength(0);
+    expect(fake.ecs.callsOf('GetLogEvents')).toHaveLength(1);
     expect(fake.ecs.callsOf('StopTask')).toHaveLength(0);
   });
 

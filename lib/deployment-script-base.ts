@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { PROP_PARAMETERS, PROP_RUN_POLICY, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_TRIGGER } from '../lambda-runtime/shared/consts';
-import { bindTarget, TargetBinding, upperSnakeCase } from './connect';
-import { ConnectOptions, DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
+import { bindTarget, ConnectOptions, connectOptionsOf, TargetBinding, upperSnakeCase } from './connect';
+import { DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
 import { suppressConnectFindings } from './private/nag';
 import { findSecretReference, secretReferenceError } from './private/parameters';
 import { AnalysisValue, ScriptRegistry } from './private/registry';
@@ -90,11 +90,15 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
    * Connects the script to a resource: least-privilege permissions, network access when the target lives
    * in a VPC, and the `STP_<NAME>_<VARIABLE>` environment variables. A target in a VPC can only be added
    * here if the script already runs in that VPC (give it `vpc`, or list the target in the `connectTo` prop).
+   *
+   * `options.access` narrows what the script may do: `AccessLevel.READ` gives no write or delete permission.
    */
   public connectTo(target: IConstruct, options: ConnectOptions = {}): void {
     const { script, variables } = this.state();
-    const binding = bindTarget(target, script);
-    this.applyBinding(target, binding, variables.connect(target, binding, options.name ?? upperSnakeCase(target.node.id), this.vpc));
+    // A `Connect` given here too: its options, with those given here over them.
+    const { target: construct, options: { name, access } } = connectOptionsOf(target, options);
+    const binding = bindTarget(construct, script, access);
+    this.applyBinding(construct, binding, variables.connect(construct, binding, name ?? upperSnakeCase(construct.node.id), this.vpc));
   }
 
   /**

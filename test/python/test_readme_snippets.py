@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import traceback
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 PATH_COMMENT = re.compile(r"\A#\s*([\w./-]+\.py)\s*$", re.M)
 SCRIPT_FILE = re.compile(r"""["'](scripts/[\w./-]+\.py)["']""")
+# Prebuilt code a snippet names (a jar, a folder with a Go binary): what the user's own build leaves.
+ASSET_PATH = re.compile(r"""Code\.from_asset\(["']([\w./-]+)["']\)""")
 
 # What every app-code snippet may use without importing it: rosetta's Python for default.ts-fixture's imports.
 FIXTURE = """
@@ -122,6 +125,17 @@ def outcomes(tmp_path_factory) -> dict:
             if not (root / path).exists():
                 (root / path).parent.mkdir(parents=True, exist_ok=True)
                 (root / path).write_text("def handler(event, context):\n    return {}\n")
+        for path in ASSET_PATH.findall(source):
+            asset = root / path
+            if asset.exists():
+                continue
+            asset.parent.mkdir(parents=True, exist_ok=True)
+            if asset.suffix in (".jar", ".zip"):
+                with zipfile.ZipFile(asset, "w") as jar:
+                    jar.writestr("placeholder.class", b"")
+            else:
+                asset.mkdir()
+                (asset / "bootstrap").write_text("")
     (root / "app").mkdir()
     (root / "app" / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/busybox\n")
     snippets = {f"README.md:{line}": source for line, source in python_blocks() if not is_script(source)}

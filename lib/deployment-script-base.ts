@@ -11,7 +11,7 @@ import { findSecretReference, secretReferenceError } from './private/parameters'
 import { AnalysisValue, ScriptRegistry } from './private/registry';
 import { ScriptRef } from './private/script-ref';
 import {
-  checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, ScriptCompute, ScriptResourceSpec,
+  checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, retryProperties, ScriptCompute, ScriptResourceSpec,
   serviceTimeoutOf,
 } from './private/script-support';
 import { ScriptVariables } from './private/variables';
@@ -159,6 +159,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       [PROP_RUN_POLICY]: this.runPolicy,
       ...spec.properties.then,
       [PROP_TIMEOUT_SECONDS]: String(spec.timeout.toSeconds()),
+      ...retryProperties(options.retry),
     };
     const registry = ScriptRegistry.of(this);
     const runToken = this.runToken(registry);

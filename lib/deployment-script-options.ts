@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { RetryOptions } from './retry-options';
 import { RunPolicy } from './run-policy';
 import { ScriptTrigger } from './script-trigger';
 
@@ -109,6 +110,16 @@ export interface DeploymentScriptOptions {
    * @default Duration.minutes(10) for a `DeploymentScript`, Duration.minutes(30) for a `DeploymentTask`
    */
   readonly timeout?: Duration;
+
+  /**
+   * Runs the script again when it fails, for failures that a later run may not meet (a database created moments ago
+   * that refuses its first connections). Only for a script that can run twice: a migration that is not idempotent
+   * must not. `timeout` bounds each attempt; all attempts and the waits between them must fit in the provider's time
+   * (about 14 minutes): an attempt that would not is not started. A `DeploymentTask` refuses it, not retried yet.
+   *
+   * @default - no retries: a failed run fails the deployment (`AFTER_DEPLOY`), or is logged (`BEFORE_DELETE`)
+   */
+  readonly retry?: RetryOptions;
 
   /**
    * How long CloudFormation waits for the script's custom resource to answer before it fails the resource

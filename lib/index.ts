@@ -3,6 +3,7 @@ export * from './deployment-script-base';
 export * from './deployment-script';
 export * from './deployment-task';
 export * from './python-bundling-options';
+export * from './retry-options';
 export * from './run-policy';
 export * from './script-trigger';
 export * from './connect/public';

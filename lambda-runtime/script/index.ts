@@ -10,6 +10,7 @@ import {
 import { encodeClientContext, invokeScript, LambdaClient } from '../shared/invoke';
 import { CloudFormationClient, decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { buildFailureReason, reportableError } from '../shared/reason';
+import { afterFailure, readRetry } from '../shared/retry';
 import { resultToData } from './result';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
 
@@ -94,48 +95,61 @@ export function createHandler(options: HandlerOptions = {}) {
       const timeoutSeconds = positiveNumber(props[PROP_TIMEOUT_SECONDS]);
       lambda ??= new LambdaClient({ maxAttempts: 1 }); // an SDK-level retry could run a migration twice
       const client = lambda;
-      const out = await invokeScript((command) => client.send(command), {
-        logicalResourceId: logicalId,
-        functionName,
-        payload: parameters,
-        clientContext: encodeClientContext({
-          trigger: input.trigger,
-          requestType: event.RequestType,
-          stackId: event.StackId,
-          stackName,
+      // Each attempt may run for the script's timeout (Lambda stops it there).
+      const attemptMs = (timeoutSeconds ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000;
+      const retry = readRetry(props);
+      for (let attempt = 1; ; attempt++) {
+        const out = await invokeScript((command) => client.send(command), {
           logicalResourceId: logicalId,
-          physicalResourceId,
-          region,
-        }),
-        reserveMs: (timeoutSeconds ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000 + REPORT_MARGIN_MS,
-      }, { now, sleep, remainingMs: () => context.getRemainingTimeInMillis() });
+          functionName,
+          payload: parameters,
+          clientContext: encodeClientContext({
+            trigger: input.trigger,
+            requestType: event.RequestType,
+            stackId: event.StackId,
+            stackName,
+            logicalResourceId: logicalId,
+            physicalResourceId,
+            region,
+          }),
+          reserveMs: (timeoutSeconds ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000 + REPORT_MARGIN_MS,
+        }, { now, sleep, remainingMs: () => context.getRemainingTimeInMillis() });
 
-      const scriptRequestId = out.$metadata.requestId;
-      const payload = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-      console.log(`script ${functionName} (version ${out.ExecutedVersion ?? '?'}, request ${scriptRequestId ?? '?'}) ${out.FunctionError ? `failed (${out.FunctionError})` : 'succeeded'}`);
+        const scriptRequestId = out.$metadata.requestId;
+        const payload = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+        console.log(`script ${functionName} (version ${out.ExecutedVersion ?? '?'}, request ${scriptRequestId ?? '?'}) ${out.FunctionError ? `failed (${out.FunctionError})` : 'succeeded'}`);
 
-      if (out.FunctionError) {
-        const { errorType, errorMessage } = parseError(payload, out.FunctionError);
-        throw reportableError(buildFailureReason({
-          logicalResourceId: logicalId,
-          stackId: event.StackId,
-          errorType,
-          errorMessage,
-          logResult: out.LogResult,
-          // Without a log group of its own, a function logs to Lambda's `/aws/lambda/<function name>`.
-          logGroupName: props[PROP_LOG_GROUP_NAME] ?? `/aws/lambda/${functionName.split(':')[6] ?? functionName}`,
-          scriptRequestId,
-          timeoutSeconds,
-        }));
+        if (out.FunctionError) {
+          const { errorType, errorMessage } = parseError(payload, out.FunctionError);
+          // A script that takes retries runs again after a wait, while a whole attempt fits in the runtime's time.
+          const next = afterFailure(retry, attempt, context.getRemainingTimeInMillis() - REPORT_MARGIN_MS, attemptMs);
+          if ('wait' in next) {
+            console.log(`attempt ${attempt} failed (${describeError(`${errorType}: ${errorMessage}`.slice(0, 300))}): attempt ${attempt + 1} in ${next.wait / 1000} s`);
+            await sleep(next.wait);
+            continue;
+          }
+          throw reportableError(buildFailureReason({
+            logicalResourceId: logicalId,
+            stackId: event.StackId,
+            errorType,
+            errorMessage,
+            logResult: out.LogResult,
+            // Without a log group of its own, a function logs to Lambda's `/aws/lambda/<function name>`.
+            logGroupName: props[PROP_LOG_GROUP_NAME] ?? `/aws/lambda/${functionName.split(':')[6] ?? functionName}`,
+            scriptRequestId,
+            timeoutSeconds,
+            attempts: next.note,
+          }));
+        }
+        if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
+
+        const result = resultToData(payload, logicalId);
+        console.log(`script ${result.note}`);
+        // Only a result with attributes must be stored (or a later rollback or "once" update would lose them): without,
+        // a failure to record is only logged, as before records, when the template reads none of the attributes.
+        await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data);
+        return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
       }
-      if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
-
-      const result = resultToData(payload, logicalId);
-      console.log(`script ${result.note}`);
-      // Only a result with attributes must be stored (or a later rollback or "once" update would lose them): without,
-      // a failure to record is only logged, as before records, when the template reads none of the attributes.
-      await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data);
-      return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
     } catch (error) {
       return failOrLog(error, who, decision.failureFails, { PhysicalResourceId: physicalResourceId });
     }

@@ -15,6 +15,12 @@ export const PROP_RUN_POLICY = 'RunPolicy';
 export const PROP_RUN_TOKEN = 'RunToken';
 export const PROP_LOG_GROUP_NAME = 'LogGroupName';
 export const PROP_TIMEOUT_SECONDS = 'TimeoutSeconds';
+/**
+ * A script's retries (`retry`), written only when it takes some: the total number of attempts, and the wait after the
+ * first failed attempt in seconds (doubling after each). `TimeoutSeconds` bounds each attempt.
+ */
+export const PROP_RETRY_ATTEMPTS = 'RetryAttempts';
+export const PROP_RETRY_BACKOFF_SECONDS = 'RetryBackoffSeconds';
 
 /** Values of the `Trigger` property. */
 export const TRIGGER_AFTER_DEPLOY = 'after:deploy';

@@ -24,6 +24,8 @@ export interface ScriptFailure {
   readonly scriptRequestId?: string;
   /** The script's configured timeout. */
   readonly timeoutSeconds?: number;
+  /** After "failed", the attempts of a script that takes retries (lambda-runtime/shared/retry.ts). */
+  readonly attempts?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface ScriptFailure {
  * counts them; the rest is always kept.
  */
 export function buildFailureReason(failure: ScriptFailure, maxBytes: number = MAX_REASON_BYTES): string {
-  const prefix = `Deployment script ${sanitize(failure.logicalResourceId)} failed: `;
+  const prefix = `Deployment script ${sanitize(failure.logicalResourceId)} failed${failure.attempts ?? ''}: `;
   const errorType = keepHead(sanitize(failure.errorType || 'Error'), 200);
   const message = isTimeout(failure.errorType, failure.errorMessage)
     ? timeoutMessage(failure.timeoutSeconds ?? parseTimedOutSeconds(failure.errorMessage))

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { MAX_TASK_TIMEOUT_SECONDS, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 
 /** A kind of deployment script: how messages name it, and what runs its code. */
 export interface ScriptKind {
@@ -18,13 +19,24 @@ export interface ScriptKind {
   readonly answerMarginSeconds: number;
   /** How long a script of this kind may run when `timeout` is not given. */
   readonly defaultTimeoutSeconds: number;
+  /**
+   * How long all the attempts of a script that takes retries may take, the waits between them included: the time of
+   * the runtime that runs them (a script's runtime function; a task's waiter, less the margin to stop the last one).
+   */
+  readonly attemptsLimitSeconds: number;
 }
 
 /** A Lambda function: `DeploymentScript`. */
-export const LAMBDA_SCRIPT: ScriptKind = { kind: 'DeploymentScript', noun: 'script', lambda: true, answerMarginSeconds: 120, defaultTimeoutSeconds: 600 };
+export const LAMBDA_SCRIPT: ScriptKind = {
+  kind: 'DeploymentScript', noun: 'script', lambda: true, answerMarginSeconds: 120, defaultTimeoutSeconds: 600,
+  attemptsLimitSeconds: RUNTIME_TIMEOUT_SECONDS,
+};
 
 /** A container task on Fargate: `DeploymentTask`. */
-export const CONTAINER_TASK: ScriptKind = { kind: 'DeploymentTask', noun: 'task', lambda: false, answerMarginSeconds: 300, defaultTimeoutSeconds: 1800 };
+export const CONTAINER_TASK: ScriptKind = {
+  kind: 'DeploymentTask', noun: 'task', lambda: false, answerMarginSeconds: 300, defaultTimeoutSeconds: 1800,
+  attemptsLimitSeconds: MAX_TASK_TIMEOUT_SECONDS,
+};
 
 /**
  * One deployment script as the code that checks and wires it sees it: its kind and its construct path, known before
@@ -42,6 +54,7 @@ export class ScriptRef implements ScriptKind {
   public readonly lambda: boolean;
   public readonly answerMarginSeconds: number;
   public readonly defaultTimeoutSeconds: number;
+  public readonly attemptsLimitSeconds: number;
 
   constructor(kind: ScriptKind, public readonly path: string) {
     this.kind = kind.kind;
@@ -49,6 +62,7 @@ export class ScriptRef implements ScriptKind {
     this.lambda = kind.lambda;
     this.answerMarginSeconds = kind.answerMarginSeconds;
     this.defaultTimeoutSeconds = kind.defaultTimeoutSeconds;
+    this.attemptsLimitSeconds = kind.attemptsLimitSeconds;
   }
 
   /** How messages name the script: `<kind> <path>`. */

@@ -3,7 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { bindTarget, connectOptionsOf, TargetBinding, upperSnakeCase } from '../connect';
+import { PROP_RETRY_ATTEMPTS, PROP_RETRY_BACKOFF_SECONDS } from '../../lambda-runtime/shared/consts';
 import { DeploymentScriptOptions } from '../deployment-script-options';
+import { RetryOptions } from '../retry-options';
 import { RunPolicy } from '../run-policy';
 import { ScriptTrigger } from '../script-trigger';
 import { validateParameters } from './parameters';
@@ -58,13 +60,68 @@ export interface ScriptResourceSpec {
 /** The longest CloudFormation waits for a custom resource to answer: its `ServiceTimeout` takes 1 to 3600 seconds. */
 const MAX_SERVICE_TIMEOUT_SECONDS = 3600;
 
+/** The wait after the first failed attempt of a script that takes retries, when `retry.backoff` is not given. */
+const DEFAULT_RETRY_BACKOFF = Duration.seconds(10);
+
 /**
- * The custom resource's `ServiceTimeout`: the script's timeout and what its provider needs around it, so that a
- * provider that never answers fails the deployment in minutes, not after CloudFormation's hour. A given
- * `serviceTimeout` that cannot fit the script's own limit is rejected, naming the fix.
+ * Checks `retry`: attempts and a back-off that the runtime can honour. Only settings that can never give a second
+ * attempt are refused: attempts that add up to more than the provider's time are accepted, since a transient failure
+ * (a refused connection) fails in seconds, not at the timeout; the runtime starts an attempt only when it fits.
+ */
+export function validateRetry(script: ScriptRef, props: DeploymentScriptOptions, timeout: Duration): void {
+  const retry = props.retry;
+  if (retry === undefined) { return; }
+  const { attempts } = retry;
+  if (Token.isUnresolved(attempts) || !Number.isInteger(attempts) || attempts < 2) {
+    script.fail(`'retry.attempts' is ${Token.isUnresolved(attempts) ? 'a token' : attempts}. It counts every run of the ${script.noun}, the first `
+      + `included, and must be known at synth: give a whole number, 2 or more (e.g. retry: { attempts: 3 }), or leave 'retry' out for no retries.`);
+  }
+  const backoff = retry.backoff ?? DEFAULT_RETRY_BACKOFF;
+  if (Token.isUnresolved(backoff.toMilliseconds())) { return; }
+  if (backoff.toMilliseconds() % 1000 !== 0) {
+    script.fail(`'retry.backoff' is ${backoff.toHumanString()}: the wait between attempts is a whole number of seconds. Give e.g. Duration.seconds(10).`);
+  }
+  const seconds = Token.isUnresolved(timeout.toSeconds()) ? undefined : timeout.toSeconds();
+  if (seconds !== undefined && seconds + backoff.toSeconds() > script.attemptsLimitSeconds) {
+    script.fail(`'retry.backoff' is ${backoff.toHumanString()}: after it, a second attempt, which may run for the ${script.noun}'s timeout `
+      + `(${timeout.toHumanString()}), can never end within the ${Duration.seconds(script.attemptsLimitSeconds).toHumanString()} that all the `
+      + `attempts of a ${script.kind} may take, so it would never start. Lower 'retry.backoff' or 'timeout'.`);
+  }
+}
+
+/** The custom resource properties of `retry` (lambda-runtime/shared/retry.ts reads them); none without retries. */
+export function retryProperties(retry: RetryOptions | undefined): { [key: string]: string } {
+  if (retry === undefined) { return {}; }
+  return {
+    [PROP_RETRY_ATTEMPTS]: String(retry.attempts),
+    [PROP_RETRY_BACKOFF_SECONDS]: String((retry.backoff ?? DEFAULT_RETRY_BACKOFF).toSeconds()),
+  };
+}
+
+/**
+ * How long a script may run in all, in seconds: its timeout; with retries, every attempt to its timeout and the waits
+ * between them, as far as the time its runtime has allows. `undefined` when a token hides it.
+ */
+export function runSecondsOf(script: ScriptRef, props: DeploymentScriptOptions, timeout: Duration): number | undefined {
+  const seconds = Token.isUnresolved(timeout.toSeconds()) ? undefined : timeout.toSeconds();
+  const retry = props.retry;
+  if (seconds === undefined || retry === undefined) { return seconds; }
+  const backoff = (retry.backoff ?? DEFAULT_RETRY_BACKOFF).toSeconds();
+  if (Token.isUnresolved(backoff)) { return script.attemptsLimitSeconds; }
+  let total = seconds;
+  for (let attempt = 1; attempt < retry.attempts && total < script.attemptsLimitSeconds; attempt++) {
+    total += backoff * 2 ** (attempt - 1) + seconds;
+  }
+  return Math.min(total, script.attemptsLimitSeconds);
+}
+
+/**
+ * The custom resource's `ServiceTimeout`: the script's timeout (all its attempts, with retries) and what its provider
+ * needs around it, so that a provider that never answers fails the deployment in minutes, not after CloudFormation's
+ * hour. A given `serviceTimeout` that cannot fit the script's own limit is rejected, naming the fix.
  */
 export function serviceTimeoutOf(script: ScriptRef, props: DeploymentScriptOptions, timeout: Duration): Duration {
-  const seconds = Token.isUnresolved(timeout.toSeconds()) ? undefined : timeout.toSeconds();
+  const seconds = runSecondsOf(script, props, timeout);
   const least = seconds === undefined ? undefined : Math.min(seconds + script.answerMarginSeconds, MAX_SERVICE_TIMEOUT_SECONDS);
   const given = props.serviceTimeout;
   if (given === undefined) {
@@ -77,7 +134,8 @@ export function serviceTimeoutOf(script: ScriptRef, props: DeploymentScriptOptio
       + 'give at most Duration.hours(1), or leave it out.');
   }
   if (least !== undefined && givenMilliseconds < least * 1000) {
-    script.fail(`'serviceTimeout' is ${given.toHumanString()}, less than the ${script.noun}'s timeout (${timeout.toHumanString()}) plus the `
+    const runs = props.retry ? `the time its ${props.retry.attempts} attempts may take (${Duration.seconds(seconds!).toHumanString()})` : `the ${script.noun}'s timeout (${timeout.toHumanString()})`;
+    script.fail(`'serviceTimeout' is ${given.toHumanString()}, less than ${runs} plus the `
       + `${script.answerMarginSeconds / 60} minutes its provider needs around it: CloudFormation would fail the resource while the ${script.noun} `
       + `still runs. Give at least ${Duration.seconds(least).toHumanString()}, or lower 'timeout'.`);
   }
@@ -190,6 +248,7 @@ export function validateInputs(script: ScriptRef, scope: Construct, props: Deplo
   planVariables(script, props, input.bindings, input.vpc, input.otherVariables);
   checkRunAfter(script, stack, props.runAfter ?? []);
   checkRunBefore(script, stack, props.runBefore ?? []);
+  validateRetry(script, props, script.timeoutOf(props.timeout));
   serviceTimeoutOf(script, props, script.timeoutOf(props.timeout));
 }
 

@@ -22,8 +22,8 @@ const PRINT = `.then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => c
 const KINDS = {
   script: {
     entry: 'script',
-    /** Under 15 KB, read as 15,000 bytes. */
-    maxBytes: 15_000,
+    /** Under 16 KB, read as 16,000 bytes: room for retries. */
+    maxBytes: 16_000,
     sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm'],
     requiredOnce: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm'],
     run: `

@@ -51,6 +51,8 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
   /**
    * An attribute of the result, for both kinds' `getResult`: refused where no result can exist, so that the mistake
    * shows at synth rather than as a resource CloudFormation fails. `example`: how the script or task gives the key.
+   *
+   * @internal
    */
   protected _getResult(key: string, example: string): string {
     const where = this.started?.script.where ?? this.node.path;

@@ -175,9 +175,10 @@ const text = [
   '',
 ].join('\n');
 process.stdout.write(`${text}\n`);
-// bench/cli-start.mjs's section, from its marker to the end, stays.
+// The sections the other benches write after this table (bench/cli-start.mjs, bench/provider-time.ts), each from
+// its marker line, stay.
 const resultsFile = join(root, 'bench', 'RESULTS.md');
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
-const cliStart = previous.indexOf('<!-- bench/cli-start.mjs -->');
-writeFileSync(resultsFile, cliStart < 0 ? text : `${text}\n${previous.slice(cliStart)}`);
+const others = previous.search(/^<!-- /m);
+writeFileSync(resultsFile, others < 0 ? text : `${text}\n${previous.slice(others)}`);
 rmSync(work, { recursive: true, force: true });

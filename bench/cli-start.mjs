@@ -2,7 +2,7 @@
 // package as npm packs it, installed into a scratch folder, and the wheel (scripts/build-python.sh) installed into a
 // scratch venv (no dependencies: its command needs only node). For comparison, the command as jsii-pacmak generates
 // it (through the jsii kernel), when the Python test venv (.venv-test, with jsii and aws-cdk-lib) exists.
-// Writes its section at the end of bench/RESULTS.md (bench.mjs keeps it). `npm run bench` runs it after bench.mjs;
+// Writes its section into bench/RESULTS.md, after bench.mjs's (which keeps it). `npm run bench` runs it after bench.mjs;
 // alone: `node bench/cli-start.mjs` after `npm run compile && npm run bundle`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +105,16 @@ process.stdout.write(`${text}\n`);
 
 const resultsFile = join(root, 'bench', 'RESULTS.md');
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
-const before = previous.includes(MARKER) ? previous.slice(0, previous.indexOf(MARKER)) : previous;
-writeFileSync(resultsFile, `${before.trimEnd()}${before.trim() ? '\n\n' : ''}${text}`);
+// This section (from its marker to the next marker line, or the end) replaces its last run's, right after bench.mjs's
+// tables and before the other benches' sections: bench/provider-time.ts rewrites from its own marker to the end.
+let rest = previous;
+const start = rest.indexOf(MARKER);
+if (start >= 0) {
+  const next = rest.indexOf('\n<!-- ', start + MARKER.length);
+  rest = rest.slice(0, start) + (next < 0 ? '' : rest.slice(next + 1));
+}
+const others = rest.search(/^<!-- /m);
+const head = (others < 0 ? rest : rest.slice(0, others)).trimEnd();
+const tail = others < 0 ? '' : `\n${rest.slice(others)}`;
+writeFileSync(resultsFile, `${head}${head ? '\n\n' : ''}${text}${tail}`);
 rmSync(work, { recursive: true, force: true });

@@ -57,7 +57,7 @@ fingerprint_of() {
     echo "target $1"
     echo "jsii-pacmak $(node -p "require('jsii-pacmak/package.json').version")"
     # shellcheck disable=SC2086
-    sha256sum $inputs
+    sha256sum $inputs scripts/readme-for-packages.mjs
     [[ $1 != python ]] || sha256sum scripts/python-launcher.py scripts/python-package-launcher.py
   } | sha256sum | cut -d' ' -f1
 }
@@ -85,13 +85,23 @@ done
 start=$SECONDS
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/package.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# pacmak packages a copy of what npm ships, whose assembly's README leaves out the Python examples that rosetta
+# makes from the TypeScript before them (scripts/readme-for-packages.mjs): PyPI, Maven, Go and Construct Hub show
+# each example once, in their language. README.md itself, on GitHub and npm, keeps both.
+stage=$tmp/stage
+while IFS= read -r file; do
+  mkdir -p "$stage/$(dirname "$file")"
+  cp -p "$file" "$stage/$file"
+done <<<"$inputs"
+node scripts/readme-for-packages.mjs .jsii > "$stage/.jsii"
+ln -s "$PWD/node_modules" "$stage/node_modules"
 # --force: our own fingerprint decides (pacmak's covers the assembly only, not the runtime bundle).
 # --no-npmignore: the package's files come from package.json#files; pacmak must not write an .npmignore.
 # --rosetta-unknown-snippets fail: an example missing from the tablet fails the build rather than shipping as
 # TypeScript in a Java or Go package.
 # --maven-local-repository: Maven's usual cache, ~/.m2 (pacmak's default is a new folder each run, which would
 # download aws-cdk-lib and the rest again every time).
-npx jsii-pacmak --targets "${stale[@]}" --outdir "$tmp" --force --no-npmignore \
+npx jsii-pacmak "$stage" --targets "${stale[@]}" --outdir "$tmp" --force --no-npmignore \
   --rosetta-tablet .jsii.tabl.json --rosetta-unknown-snippets fail \
   --maven-local-repository "${MAVEN_LOCAL_REPOSITORY:-$HOME/.m2/repository}" >"$tmp/pacmak.log" 2>&1 || {
   grep -v '^!!' "$tmp/pacmak.log" >&2

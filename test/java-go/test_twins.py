@@ -83,6 +83,8 @@ def test_construct_hub_shows_the_readme_examples_translated(language, example):
     text = page.read_text()
     assert example in text, f"the README's Java and Go example is not translated to {language} on {page}"
     assert NOT_COMPILED not in text, f"{page} has examples rosetta could not compile: is .jsii.tabl.json in the npm package?"
+    # The README's hand-written Python of that example is rosetta's translation: the packages leave it out.
+    assert "memory_size=512" not in text, f"{page} shows the README's Python example after the {language} one"
 
 
 def test_the_go_module_readme_has_go_examples():
@@ -90,3 +92,4 @@ def test_the_go_module_readme_has_go_examples():
     text = readme.read_text()
     assert "cdkdeploymentscript.NewDeploymentScript(" in text and "```ts" not in text
     assert NOT_COMPILED not in text
+    assert "memory_size=512" not in text, "the Go module's README shows the README's Python examples"

@@ -11,7 +11,7 @@ import sys
 
 MODULE = "cdk_deployment_script"
 BUNDLE = ("_jsii", "bin", "cdk-deployment-script.js")
-NODE_VERSIONS = "Node.js 20 or later"
+NODE_VERSIONS = "Node.js 22 or 24"
 
 
 def main() -> None:

@@ -139,5 +139,5 @@ def test_a_signal_that_ends_node_ends_the_command(run, fake_node):
 def test_without_node_it_names_the_versions_and_exits_127(run, tmp_path):
     result = run("--help", env={"PATH": str(tmp_path / "empty"), "JSII_NODE": ""})
     assert result.returncode == 127
-    assert "cannot run 'node'" in result.stderr and "Node.js 20 or later" in result.stderr
+    assert "cannot run 'node'" in result.stderr and "Node.js 22 or 24" in result.stderr
     assert result.stdout == ""

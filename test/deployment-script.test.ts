@@ -254,6 +254,15 @@ describe('the per-stack provider', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'framework.onEvent' }, 1);
   });
 
+  test('knows its stack: the runtime serves only requests whose StackId is the stack\'s', () => {
+    const { stack } = newStack();
+    new DeploymentScript(stack, 'One', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: { [consts.ENV_PROVIDER_STACK_ID]: { Ref: 'AWS::StackId' } } },
+    });
+  });
+
   test('may invoke the stack\'s scripts, describe this stack and keep results under its own prefix, nothing more', () => {
     const { stack } = newStack();
     new DeploymentScript(stack, 'One', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });

@@ -218,6 +218,11 @@ describe('DeploymentTask', () => {
       DefinitionString: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"IntervalSeconds":10,"MaxAttempts":360,"BackoffRate":1')])] },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x', Timeout: 120 });
+    // onEvent serves only requests whose StackId is the stack's.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.onEvent',
+      Environment: { Variables: { [consts.ENV_PROVIDER_STACK_ID]: { Ref: 'AWS::StackId' } } },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x', Timeout: 60 });
   });
 

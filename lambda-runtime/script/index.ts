@@ -8,7 +8,7 @@ import {
   PROP_TIMEOUT_SECONDS,
 } from '../shared/consts';
 import { encodeClientContext, invokeScript, LambdaClient } from '../shared/invoke';
-import { CloudFormationClient, decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
+import { CloudFormationClient, decideRequest, describeError, failOrLog, foreignRequest, receiveRequest, retryDelayMs } from '../shared/request';
 import { buildFailureReason, reportableError } from '../shared/reason';
 import { afterFailure, readRetry } from '../shared/retry';
 import { resultToData } from './result';
@@ -48,8 +48,9 @@ export function createHandler(options: HandlerOptions = {}) {
       return await respond(event, context, physicalResourceId, stackName, region, resultParameter);
     } finally {
       // Every Delete forgets the stored result, whatever the stack's status and whether the script ran: the
-      // resource is gone. It never fails the Delete (nothing may block a deletion).
-      if (event.RequestType === 'Delete') await forgetResult(resultParameter);
+      // resource is gone. It never fails the Delete (nothing may block a deletion). Another stack's request touches
+      // nothing.
+      if (event.RequestType === 'Delete' && !foreignRequest(event)) await forgetResult(resultParameter);
     }
   };
 
@@ -67,7 +68,7 @@ export function createHandler(options: HandlerOptions = {}) {
     const parameters = props[PROP_PARAMETERS] ?? '{}';
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision } = await decideRequest(cloudformation, event, who);
+    const { input, decision } = await decideRequest(cloudformation, event, who, sleep);
 
     if (decision.action === 'skip') {
       let data: Data | undefined;

@@ -22,6 +22,13 @@ export const PROP_TIMEOUT_SECONDS = 'TimeoutSeconds';
 export const PROP_RETRY_ATTEMPTS = 'RetryAttempts';
 export const PROP_RETRY_BACKOFF_SECONDS = 'RetryBackoffSeconds';
 
+/**
+ * Environment variable of the providers' runtime functions: the ARN of the stack they serve (`AWS::StackId`). The
+ * runtimes act only on requests whose `StackId` is this one: a custom resource of another stack that names a provider
+ * as its service token would otherwise run its scripts with that stack's parameters.
+ */
+export const ENV_PROVIDER_STACK_ID = 'PROVIDER_STACK_ID';
+
 /** Values of the `Trigger` property. */
 export const TRIGGER_AFTER_DEPLOY = 'after:deploy';
 export const TRIGGER_BEFORE_DELETE = 'before:delete';

@@ -80,6 +80,16 @@ export async function invokeScript(send: SendInvoke, request: InvokeRequest, clo
       }
       const seconds = Math.round((clock.now() - start) / 1000);
       const tries = attempt > 1 ? ` (${attempt} attempts over ${seconds} s)` : '';
+      const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+      // A 4xx is Lambda refusing the request, so the script did not start. A 5xx or no answer at all (a lost
+      // connection, a timeout) may come after the script started, or even finished: say no more than is known.
+      if (status === undefined || status >= 500) {
+        const answer = status === undefined ? `no answer came from Lambda (${name})` : `Lambda answered ${name} (HTTP ${status})`;
+        throw reportableError(
+          `Deployment script ${request.logicalResourceId}: ${answer} while invoking the script function ${request.functionName}` +
+          `${tries}: ${(error as Error)?.message}: the script may have run. Its log tells whether it did.`,
+        );
+      }
       throw reportableError(
         `Deployment script ${request.logicalResourceId} did not run: the provider could not invoke the script function ` +
         `${request.functionName}${tries}: ${name}: ${(error as Error)?.message}${HINTS[name] ?? ''}`,

@@ -29,41 +29,49 @@ export type Decision =
   /** Fail the request without running the script. */
   | { readonly action: 'fail'; readonly why: string };
 
+/**
+ * The stack statuses the decision knows (an allow-list): a status not listed here never runs a script, and says so.
+ * A forward deployment creates and updates scripts in these (a change set that imports resources is one too):
+ */
+const DEPLOYING = ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'IMPORT_IN_PROGRESS'];
+/** A failed deployment being undone: nothing runs, and nothing may fail (a failed rollback strands the stack). */
+const ROLLING_BACK = ['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS'];
+/** A script removed or replaced by a successful update: its resource is deleted, the stack is not. */
+const CLEANING_UP = ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'];
+/** The stack itself is being deleted: the one status in which a before:delete script runs. */
+const DELETING = 'DELETE_IN_PROGRESS';
+
 /** Whether to run the script for this request: the lifecycle table of docs/DESIGN.md#lifecycle. */
 export function decide(input: LifecycleInput): Decision {
   const { requestType, trigger, runPolicy, stackStatus } = input;
   const known = trigger === TRIGGER_AFTER_DEPLOY || trigger === TRIGGER_BEFORE_DELETE;
+  const status = stackStatus ?? '';
+  const unknown = stackStatus === undefined ? 'the stack status could not be read' : `the stack status ${stackStatus} is not one this runtime knows`;
 
   if (requestType === 'Delete') {
     // Nothing may block a deletion, so Delete never fails, whatever the input.
     if (trigger !== TRIGGER_BEFORE_DELETE) return skip('an after:deploy script does not run on Delete');
-    if (stackStatus === undefined) return skip('the stack status could not be read, so it is unknown whether the stack is being deleted');
-    if (stackStatus === 'DELETE_IN_PROGRESS') {
-      return { action: 'run', failureFails: false, why: 'the stack is being deleted' };
-    }
-    // UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: the script was removed or replaced; *ROLLBACK*: a failed
-    // create or update is being undone. Neither deletes what the script needs.
-    return skip('the stack is not being deleted');
+    if (status === DELETING) return { action: 'run', failureFails: false, why: 'the stack is being deleted' };
+    // Cleanup after an update (the script was removed or replaced) and rollbacks delete the resource, not what the
+    // script needs; anything else is not known to be a stack deletion.
+    if (CLEANING_UP.includes(status) || ROLLING_BACK.includes(status)) return skip('the stack is not being deleted');
+    return skip(`${unknown}, so it is unknown whether the stack is being deleted: the script did not run`);
   }
 
   if (!known) return { action: 'fail', why: `unknown trigger "${trigger}"` };
   if (trigger === TRIGGER_BEFORE_DELETE) return skip('a before:delete script runs only when its stack is deleted');
 
-  if (requestType === 'Create') {
-    // A Create has no rollback to confuse it with, so an unreadable status is taken as a forward deployment.
-    if (stackStatus?.includes('ROLLBACK')) return skip('the stack is rolling back');
-    return { action: 'run', failureFails: true, why: stackStatus === undefined ? 'created (stack status unknown: assuming a forward deployment)' : 'created' };
+  // A rollback sends the old properties: running then would repeat the script that just failed, or run the previous
+  // version of it. Nor may reading the stored result fail it: a failed rollback leaves the stack in
+  // UPDATE_ROLLBACK_FAILED (only ContinueUpdateRollback gets it out), whereas a rollback without attributes fails
+  // only if something reads them.
+  if (ROLLING_BACK.includes(status)) return skip('the stack is rolling back', requestType === 'Update' ? { failureFails: false } : undefined);
+  // Neither a deployment nor its rollback as far as the runtime can tell: running could repeat or undo work, and
+  // succeeding without running would hide that the script did not run. Failing is what harms least.
+  if (!DEPLOYING.includes(status)) {
+    return { action: 'fail', why: `${unknown}, and a script runs on ${requestType} only in ${DEPLOYING.join(', ')}` };
   }
-
-  // Update
-  if (stackStatus === undefined) {
-    return { action: 'fail', why: 'the stack status could not be read, so an update cannot be told from the rollback of a failed update' };
-  }
-  // The rollback of a failed update sends Update with the old properties: running then would repeat the
-  // script that just failed, or run the previous version of it. Nor may reading the stored result fail it: a
-  // failed rollback leaves the stack in UPDATE_ROLLBACK_FAILED (only ContinueUpdateRollback gets it out),
-  // whereas a rollback without attributes fails only if something reads them.
-  if (stackStatus.includes('ROLLBACK')) return skip('the stack is rolling back', { failureFails: false });
+  if (requestType === 'Create') return { action: 'run', failureFails: true, why: 'created' };
   // A forward update that cannot return the attributes fails and rolls back, rather than losing them silently.
   if (runPolicy === RUN_POLICY_ONCE) return skip('run policy "once" runs only on create', { failureFails: true });
   return { action: 'run', failureFails: true, why: 'updated' };

@@ -1,4 +1,5 @@
 import { MAX_REASON_BYTES, MAX_SCRIPT_TIMEOUT_SECONDS } from './consts';
+import { redact } from './redact';
 import { jsonBytes, keepHead, keepLastLines, sanitize } from './text';
 
 /** Lambda returns at most this many bytes of log in an Invoke response's `LogResult`. */
@@ -38,7 +39,7 @@ export function buildFailureReason(failure: ScriptFailure, maxBytes: number = MA
   const errorType = keepHead(sanitize(failure.errorType || 'Error'), 200);
   const message = isTimeout(failure.errorType, failure.errorMessage)
     ? timeoutMessage(failure.timeoutSeconds ?? parseTimedOutSeconds(failure.errorMessage))
-    : sanitize(failure.errorMessage);
+    : failure.errorMessage; // cleaned by fitReason
   const error = `${errorType}: ${message}`;
   const log = failure.logResult ? cleanLogTail(failure.logResult) : [];
   return fitReason(prefix, error, log, locationLines(failure), maxBytes);
@@ -46,11 +47,15 @@ export function buildFailureReason(failure: ScriptFailure, maxBytes: number = MA
 
 /**
  * A failure reason made of `prefix` + `error` on the first line, then `Last log lines:` and the `log` lines, then the
- * `footer` lines (where the full log is). The error (head kept) and the log (last lines kept) are cut to fit
- * `maxBytes` as CloudFormation counts them; the prefix and the footer are always kept, but for the footer's lines
- * after its first when they would leave the rest under 200 bytes. Shared by Lambda scripts and container tasks.
+ * `footer` lines (where the full log is). The error and the log are cleaned first (escape sequences, credentials:
+ * `clean`), so that no cut falls inside what is removed; then the error (head kept) and the log (last lines kept) are
+ * cut to fit `maxBytes` as CloudFormation counts them; the prefix and the footer are always kept, but for the footer's
+ * lines after its first when they would leave the rest under 200 bytes. Shared by Lambda scripts and container tasks.
  */
-export function fitReason(prefix: string, error: string, log: readonly string[], footerLines: readonly string[], maxBytes: number = MAX_REASON_BYTES): string {
+export function fitReason(prefix: string, errorText: string, logLines: readonly string[], footerLines: readonly string[], maxBytes: number = MAX_REASON_BYTES): string {
+  // Only the head of a huge error can be shown: cleaning more of it would only cost time.
+  const error = clean(errorText.slice(0, 16 * maxBytes));
+  const log = logLines.map(clean).filter((line) => line.trim() !== '');
   const compose = (err: string, lines: readonly string[], footer: readonly string[]) =>
     [prefix + err, ...(lines.length ? [LOG_HEADER, ...lines] : []), ...footer].join('\n');
   const room = (footer: readonly string[]) => maxBytes - 2 - jsonBytes(compose('', [], footer)); // 2: the quotes
@@ -96,20 +101,26 @@ function timeoutMessage(seconds: number | undefined): string {
 export function cleanLogTail(logResult: string): string[] {
   const bytes = Buffer.from(logResult, 'base64');
   const text = bytes.toString('utf8');
-  const clean = (part: string) => sanitize(part)
+  const readable = (part: string) => sanitize(part)
     .split('\n')
     .map((line) => line.replace(RUNTIME_PREFIX, '$1').trimEnd())
     .filter((line) => line.trim() !== '' && !PLATFORM_LINE.test(line))
     .flatMap(compactErrorReport);
-  if (bytes.length < LOG_TAIL_BYTES || text.startsWith('START RequestId:')) return clean(text);
+  if (bytes.length < LOG_TAIL_BYTES || text.startsWith('START RequestId:')) return readable(text);
   const newline = text.indexOf('\n');
-  const lines = newline < 0 ? [] : clean(text.slice(newline + 1));
+  const lines = newline < 0 ? [] : readable(text.slice(newline + 1));
   // When the cut line is all there is (one huge last line, e.g. the runtime's report of a huge error), its
   // end is better than nothing. The cut may have split a UTF-8 sequence: drop what the decoder replaced.
   if (lines.length > 0) return lines;
-  const partial = clean((newline < 0 ? text : text.slice(0, newline)).replace(/^\ufffd+/, ''));
+  const partial = readable((newline < 0 ? text : text.slice(0, newline)).replace(/^\ufffd+/, '').replace(PARTIAL_ESCAPE, ''));
   return partial.length ? ['…' + partial.join('\n')] : [];
 }
+
+/**
+ * What the byte cut may leave of an escape sequence at the start of the tail: the end of a CSI's introducer (raw or
+ * JSON-escaped: `b[0m`, `01b[31m`), or the end of an OSC up to its terminator (the rest of a hyperlink's URL).
+ */
+const PARTIAL_ESCAPE = /^(?:(?:\\*u?0{0,2}1?[bB]|\\*x?1[bB]|\\*0?33)\[[0-?]*[ -/]*[@-~]|\S*?(?:\x07|\\+(?:u0007|x07)|(?:\x1b|\\+u001[bB])\\+))/;
 
 const NODE_ERROR_REPORT = /^ERROR\t(Invoke Error|Uncaught Exception|Unhandled Promise Rejection) \t(\{.*\})$/;
 
@@ -158,6 +169,11 @@ export function logsConsoleUrl(partition: string | undefined, region: string | u
   return `https://${host}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${encode(logGroupName)}${filter}`;
 }
 
+/** Text fit for a failure reason or the runtime's log: without escape sequences, control characters and credentials. */
+export function clean(text: string): string {
+  return redact(sanitize(text));
+}
+
 /** An error whose message CloudFormation can show as it is; see `reportableError`. */
 export class ReportableError extends Error {}
 
@@ -167,7 +183,8 @@ export class ReportableError extends Error {}
  * reason: a real stack would add lines and bytes the reason cannot afford.
  */
 export function reportableError(message: string): ReportableError {
-  const error = new ReportableError(keepHead(message, MAX_REASON_BYTES - 2));
-  error.stack = `Error: ${keepHead(message.split('\n')[0], 200)}`;
+  const text = clean(message);
+  const error = new ReportableError(keepHead(text, MAX_REASON_BYTES - 2));
+  error.stack = `Error: ${keepHead(text.split('\n')[0], 200)}`;
   return error;
 }

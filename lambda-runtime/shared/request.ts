@@ -4,14 +4,14 @@
  * how long they wait before a retry. Each runtime keeps only its own work: invoking a script and keeping its result,
  * or starting a task and waiting for it.
  *
- * Plain functions over positional values: each bundle holds one user of them, and must stay under 15 KB
+ * Plain functions over positional values: each bundle holds one user of them, and must stay under 19.5 KB
  * (test/runtime/bundle.test.ts), where minified code keeps the names of an object's properties.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { PROP_RUN_POLICY, PROP_TRIGGER } from './consts';
+import { ENV_PROVIDER_STACK_ID, PROP_RUN_POLICY, PROP_TRIGGER, TRIGGER_BEFORE_DELETE } from './consts';
 import { decide, describeDecision, type Decision, type LifecycleInput } from './lifecycle';
-import { ReportableError, reportableError } from './reason';
+import { clean, ReportableError, reportableError } from './reason';
 
 // The handler creates its clients from the modules that send their commands: one require of each AWS SDK package in
 // the bundle.
@@ -30,7 +30,7 @@ export type RequestIds = [
 /** Logs the request, without its ResponseURL, and reads its ids. */
 export function receiveRequest(event: CloudFormationCustomResourceEvent): RequestIds {
   // The ResponseURL is a presigned URL: anyone holding it can answer for this resource.
-  console.log('event', JSON.stringify({ ...event, ResponseURL: '(redacted)' }));
+  console.log('event', clean(JSON.stringify({ ...event, ResponseURL: '(redacted)' })));
   const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
   return [
     event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId,
@@ -50,35 +50,87 @@ export interface RequestDecision {
 }
 
 /**
+ * Why the request is not this provider's to serve, or `undefined` when it is. A provider serves only its own stack
+ * (ENV_PROVIDER_STACK_ID, its `AWS::StackId`): a custom resource of another stack that names the provider as its
+ * service token would otherwise run the stack's scripts with parameters of its own choosing.
+ */
+export function foreignRequest(event: CloudFormationCustomResourceEvent): string | undefined {
+  const own = process.env[ENV_PROVIDER_STACK_ID];
+  if (!own) return `the provider does not know which stack it serves (its ${ENV_PROVIDER_STACK_ID} environment variable is not set)`;
+  return event.StackId === own ? undefined : `the request comes from the stack ${event.StackId}, and this provider serves only ${own}`;
+}
+
+/**
+ * How many times the stack status is asked for, while the service throttles or fails, before it counts as unknown;
+ * each read is the SDK's own few attempts. The waits between reads grow from 250 ms to 2 s: about 6 s in all.
+ */
+const STATUS_ATTEMPTS = 6;
+
+/**
  * Decides whether the request runs; throws the reason CloudFormation shows when it fails without running. `who`
- * names what runs in messages: `Deployment script <logical id>`, `Deployment task <logical id>`.
+ * names what runs in messages: `Deployment script <logical id>`, `Deployment task <logical id>`. `sleep` waits
+ * between the reads of a throttled stack status.
  */
 export async function decideRequest(cloudformation: CloudFormationClient, event: CloudFormationCustomResourceEvent,
-  who: string): Promise<RequestDecision> {
+  who: string, sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<RequestDecision> {
+  const props: Record<string, unknown> = event.ResourceProperties ?? {};
+  const trigger = String(props[PROP_TRIGGER] ?? '');
+  const foreign = foreignRequest(event);
+  if (foreign) {
+    const refusal = `${who} did not run: refused, ${foreign}`;
+    // Nothing may block a deletion, not even another stack's: its Delete succeeds, having done nothing.
+    if (event.RequestType !== 'Delete') throw reportableError(`${refusal}.`);
+    console.error(`${refusal} (the Delete succeeds without doing anything)`);
+    return { input: { requestType: event.RequestType, trigger }, decision: { action: 'skip', why: 'refused: another stack\'s request' } };
+  }
+
   let stackStatus: string | undefined;
   let statusError: unknown;
-  try {
-    const out = await cloudformation.send(new DescribeStacksCommand({ StackName: event.StackId }));
-    stackStatus = out.Stacks?.[0]?.StackStatus;
-    if (!stackStatus) throw new Error(`DescribeStacks returned no status for ${event.StackId}`);
-  } catch (error) {
-    statusError = error;
-    console.log(`could not read the stack status: ${describeError(error)}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await cloudformation.send(new DescribeStacksCommand({ StackName: event.StackId }));
+      stackStatus = out.Stacks?.[0]?.StackStatus;
+      if (!stackStatus) throw new Error(`DescribeStacks returned no status for ${event.StackId}`);
+      break;
+    } catch (error) {
+      const delay = Math.min(250 * 2 ** (attempt - 1), 2000);
+      const retry = attempt < STATUS_ATTEMPTS && isTransient(error);
+      console.log(`could not read the stack status: ${describeError(error)}${retry ? `: retrying in ${delay} ms` : ''}`);
+      if (!retry) {
+        statusError = error;
+        break;
+      }
+      await sleep(delay);
+    }
   }
-  const props: Record<string, unknown> = event.ResourceProperties ?? {};
   const input: LifecycleInput = {
     requestType: event.RequestType,
-    trigger: String(props[PROP_TRIGGER] ?? ''),
+    trigger,
     runPolicy: typeof props[PROP_RUN_POLICY] === 'string' ? props[PROP_RUN_POLICY] as string : undefined,
     stackStatus,
   };
   const decision = decide(input);
   console.log(describeDecision(input, decision));
-  if (decision.action === 'fail') {
-    const cause = statusError ? ` (${describeError(statusError)})` : '';
-    throw reportableError(`${who} did not run: ${decision.why}${cause}.`);
+  const cause = statusError ? ` (${describeError(statusError)})` : '';
+  if (decision.action === 'fail') throw reportableError(`${who} did not run: ${decision.why}${cause}.`);
+  if (statusError && event.RequestType === 'Delete' && trigger === TRIGGER_BEFORE_DELETE) {
+    // The one case where not knowing the status may skip a run that was due: say so where the deletion is looked at.
+    console.error(`${who} did not run: ${decision.why}${cause}. If the stack was being deleted, what the script cleans up is left as it is.`);
   }
   return { input, decision };
+}
+
+/**
+ * An error that a later try may not meet: throttling, a 5xx, a lost or timed-out connection. Never one of the
+ * runtime's own (a ReportableError).
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ReportableError) return false;
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || status === 429 || [e?.name, e?.code].some((name) =>
+    /^(?:Throttling(?:Exception)?|TooManyRequestsException|RequestLimitExceeded|TimeoutError|RequestTimeout(?:Exception)?|E(?:CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|AI_AGAIN))$/
+      .test(name ?? ''));
 }
 
 /**
@@ -90,7 +142,7 @@ export function failOrLog<T>(error: unknown, who: string, failureFails: boolean,
     ? error
     : reportableError(`${who} failed in the provider: ${describeError(error)}`);
   if (failureFails) {
-    if (reportable !== error) console.error(error); // keep the real stack in the log
+    if (reportable !== error) console.error(clean(String((error as Error)?.stack ?? error))); // the real stack, for the log
     throw reportable;
   }
   // Nothing may block a stack's deletion: report in the log, then succeed.
@@ -103,6 +155,7 @@ export function retryDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 5000);
 }
 
+/** An error as a line of a message or the log: cleaned (escape sequences, credentials). */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return clean(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

@@ -4,13 +4,21 @@
  * the marks that modify it.
  */
 
-// CSI (ESC [ or C1 0x9b), OSC (ESC ] or 0x9d, up to BEL or ST), DCS/SOS/PM/APC strings, then any other
-// escape sequence (ESC, intermediates, final byte). String sequences stop at a newline so that an
-// unterminated one cannot swallow the rest of a log.
-const ANSI =
-  /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?|\x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g;
-// C0 and C1 controls except tab and newline (a lone ESC left by a cut sequence goes here too).
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+// An escape character as text carries it: itself, or written out by an encoder, as Lambda's JSON error reports and
+// JSON log lines carry a script's colours: JSON's \u001b (\\u001b when JSON is inside JSON), a language's \x1b, \033.
+const E = String.raw`(?:\x1b|\\+(?:u001[bB]|x1[bB]|033))`;
+const BEL = String.raw`(?:\x07|\\+(?:u0007|x07))`;
+// CSI (ESC [ or C1 0x9b), OSC (ESC ] or 0x9d, up to BEL or ST: hyperlinks are ESC ] 8 ; ; url ST), DCS/SOS/PM/APC
+// strings, a lone ST, then any other escape sequence (ESC, intermediates, final byte). String sequences stop at a
+// newline or a backslash (where an escaped terminator starts), so that an unterminated one cannot swallow a log.
+const ANSI = new RegExp([
+  String.raw`(?:${E}\[|\x9b|\\+u009[bB])[0-?]*[ -/]*[@-~]`,
+  String.raw`(?:${E}\]|\x9d)[^\x07\x1b\x9c\n\\]*(?:${BEL}|${E}\\+|\x9c)?`,
+  String.raw`${E}[PX^_][^\x07\x1b\x9c\n\\]*(?:${E}\\+|\x9c)?`,
+  String.raw`${E}(?:\\+|[ -/]*[0-~])`,
+].join('|'), 'g');
+// C0 and C1 controls except tab and newline (a lone ESC left by a cut sequence goes here too), raw or JSON-escaped.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]|\\+u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF])/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // Code points that belong to the character before them: combining marks (variation selectors included),
 // zero-width joiner, emoji skin tones, tag characters.

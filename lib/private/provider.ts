@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { suppressProviderFindings } from './nag';
-import { RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import { ENV_PROVIDER_STACK_ID, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
@@ -79,6 +79,8 @@ export class DeploymentScriptProvider extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(RUNTIME_TIMEOUT_SECONDS),
       role: this.runtimeRole,
+      // The runtime serves only requests of this stack: another stack's custom resource may name the provider too.
+      environment: { [ENV_PROVIDER_STACK_ID]: stack.stackId },
     });
     // The runtime reads the stack's status to tell a deployment from its rollback, and a stack deletion
     // from the removal of one script.

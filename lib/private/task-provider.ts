@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import { ENV_PROVIDER_STACK_ID, TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
 import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
@@ -80,6 +80,8 @@ export class DeploymentTaskProvider extends Construct {
       handler: 'index.onEvent',
       // DescribeStacks, then RunTask, retried for 30 seconds while a new role propagates.
       timeout: Duration.minutes(2),
+      // onEvent serves only requests of this stack: another stack's custom resource may name the provider too.
+      environment: { [ENV_PROVIDER_STACK_ID]: stack.stackId },
     });
     this.isCompleteFunction = new lambda.Function(this, 'IsComplete', {
       ...common,

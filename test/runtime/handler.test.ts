@@ -3,6 +3,8 @@
  * CloudFormation and SSM (test/support/fake-aws.ts). What it shares with the tasks' runtime (the lifecycle, the
  * request skeleton) is tested for both in request.test.ts.
  */
+import { createServer, type AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ACCESS_DENIED_RETRY_SECONDS,
   MAX_REASON_BYTES,
@@ -13,10 +15,11 @@ import {
 } from '../../lambda-runtime/shared/consts';
 import { createHandler } from '../../lambda-runtime/script/index';
 import { resultParameterName } from '../../lambda-runtime/shared/stored-result';
-import { captureConsoleOfEachTest, cfnEvent, failure, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
+import { captureConsoleOfEachTest, cfnEvent, failure, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID, useRuntimeEnv } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 
 const fake = FakeAws.forTestFile();
+useRuntimeEnv();
 const output = captureConsoleOfEachTest();
 
 async function run(event: ReturnType<typeof cfnEvent>, clock = new FakeClock(), remainingMs?: number) {
@@ -178,11 +181,39 @@ describe('invoke retries', () => {
     expect(error.message).toMatch(/\(2 attempts over 1 s\)/);
   });
 
-  test('any other invoke error fails at once: the script may have started', async () => {
-    fake.setScript(SCRIPT_FUNCTION, outcome.serviceError(500, 'ServiceException', 'internal error'));
+  // Lambda answers a 5xx or nothing at all after the script may have started: the reason says so, not "did not run".
+  test.each([
+    [500, 'ServiceException', 'internal error'],
+    [502, 'ResourceNotReadyException', 'the function is not ready'],
+  ])('a %s (%s) fails at once, saying that the script may have run', async (status, code, message) => {
+    fake.setScript(SCRIPT_FUNCTION, outcome.serviceError(status, code, message));
     const error = await failure(run(cfnEvent('Create')));
     expect(fake.invocations).toHaveLength(1);
-    expect(error.message).toMatch(/could not invoke the script function \S+: ServiceException: internal error$/);
+    expect(error.message).toBe(`Deployment script Migrate: Lambda answered ${code} (HTTP ${status}) while invoking the script function ` +
+      `${SCRIPT_FUNCTION}: ${message}: the script may have run. Its log tells whether it did.`);
+    expect(error.message).not.toContain('did not run');
+  });
+
+  test('a connection lost during the invocation fails at once, saying that the script may have run', async () => {
+    // A server that takes the request and hangs up without an answer.
+    const server = createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const lambdaClient = new LambdaClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
+      const clock = new FakeClock();
+      const handler = createHandler({ sleep: clock.sleep, now: clock.now, lambdaClient });
+      const error = await failure(handler(cfnEvent('Create'), lambdaContext(clock)));
+      expect(error.message).toMatch(new RegExp(`^Deployment script Migrate: no answer came from Lambda \\(\\w+\\) while invoking the script function ${SCRIPT_FUNCTION}: .*: the script may have run\\.`));
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a 4xx is Lambda refusing the request: the script did not run', async () => {
+    fake.setScript(SCRIPT_FUNCTION, outcome.serviceError(400, 'InvalidRequestContentException', 'Could not parse request body into json'));
+    const error = await failure(run(cfnEvent('Create')));
+    expect(error.message).toMatch(/did not run: the provider could not invoke the script function \S+: InvalidRequestContentException: Could not parse/);
   });
 
   test('a missing function is reported as such', async () => {

@@ -48,27 +48,48 @@ describe('decide: the lifecycle table', () => {
 
 describe('decide: beyond the table', () => {
   test.each<[RequestType, string | undefined, string, Expected]>([
-    // An unreadable status: a Create has no rollback to confuse it with; an Update may be a rollback; a Delete
-    // must never be blocked.
-    ['Create', undefined, TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
+    // An unreadable status: nothing is guessed. A Create or Update fails without running (it may be a rollback, or
+    // not this stack's); a Delete must never be blocked.
+    ['Create', undefined, TRIGGER_AFTER_DEPLOY, 'fail'],
     ['Update', undefined, TRIGGER_AFTER_DEPLOY, 'fail'],
     ['Delete', undefined, TRIGGER_BEFORE_DELETE, 'nothing'],
     ['Delete', undefined, TRIGGER_AFTER_DEPLOY, 'nothing'],
     ['Update', undefined, TRIGGER_BEFORE_DELETE, 'nothing'],
+    ['Create', undefined, TRIGGER_BEFORE_DELETE, 'nothing'],
+    // A script added by an update is created while the stack updates.
+    ['Create', 'UPDATE_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
     // A Create while the stack rolls back (not expected from CloudFormation) does nothing.
     ['Create', 'ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
     ['Create', 'UPDATE_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
+    ['Update', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
     // A stack imported into or being created by a change set is still a forward deployment.
     ['Create', 'IMPORT_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
     ['Update', 'IMPORT_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'run, failure fails'],
     ['Update', 'IMPORT_ROLLBACK_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'nothing'],
+    // An allow-list: a status the table does not name runs nothing (a Create or Update fails, saying what it saw).
+    ['Create', 'REVIEW_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'fail'],
+    ['Create', 'UPDATE_COMPLETE', TRIGGER_AFTER_DEPLOY, 'fail'],
+    ['Update', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'fail'],
+    ['Update', 'REFACTOR_IN_PROGRESS', TRIGGER_AFTER_DEPLOY, 'fail'],
     ['Delete', 'DELETE_FAILED', TRIGGER_BEFORE_DELETE, 'nothing'],
+    ['Delete', 'DELETE_COMPLETE', TRIGGER_BEFORE_DELETE, 'nothing'],
+    ['Delete', 'UPDATE_IN_PROGRESS', TRIGGER_BEFORE_DELETE, 'nothing'],
     // An unknown trigger fails a create or update, and never a delete.
     ['Create', 'CREATE_IN_PROGRESS', 'after:lunch', 'fail'],
     ['Update', 'UPDATE_IN_PROGRESS', 'after:lunch', 'fail'],
     ['Delete', 'DELETE_IN_PROGRESS', 'after:lunch', 'nothing'],
   ])('%s in %s, %s: %s', (requestType, stackStatus, trigger, expected) => {
     expect(summary(decide({ requestType, trigger, runPolicy: RUN_POLICY_ON_STACK_CHANGE, stackStatus }))).toBe(expected);
+  });
+
+  test.each<[RequestType, string | undefined, string]>([
+    ['Create', 'UPDATE_COMPLETE', 'the stack status UPDATE_COMPLETE is not one this runtime knows, and a script runs on Create only in CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, IMPORT_IN_PROGRESS'],
+    ['Update', undefined, 'the stack status could not be read, and a script runs on Update only in CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, IMPORT_IN_PROGRESS'],
+    ['Delete', 'DELETE_FAILED', 'the stack status DELETE_FAILED is not one this runtime knows, so it is unknown whether the stack is being deleted: the script did not run'],
+    ['Delete', undefined, 'the stack status could not be read, so it is unknown whether the stack is being deleted: the script did not run'],
+  ])('a %s in a status it does not know (%s) says what it saw', (requestType, stackStatus, why) => {
+    const trigger = requestType === 'Delete' ? TRIGGER_BEFORE_DELETE : TRIGGER_AFTER_DEPLOY;
+    expect(decide({ requestType, trigger, stackStatus }).why).toBe(why);
   });
 
   test('run policy "once" still runs on Create and a before:delete script on deletion', () => {

@@ -3,7 +3,7 @@
  * finally receives must be a valid response under its 4096-byte limit, whatever the script printed.
  */
 import { join } from 'node:path';
-import { MAX_RESULT_BYTES, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
+import { ENV_PROVIDER_STACK_ID, MAX_RESULT_BYTES, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
 import { createHandler } from '../../lambda-runtime/script/index';
 import { captureConsole, cfnEvent, FakeClock, lambdaContext, RESPONSE_URL_SECRET } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
@@ -32,6 +32,7 @@ let responses: Array<{ options: { method?: string; headers?: Record<string, unkn
 beforeEach(() => {
   responses = [];
   process.env[frameworkConsts.USER_ON_EVENT_FUNCTION_ARN_ENV] = RUNTIME_FUNCTION_ARN;
+  process.env[ENV_PROVIDER_STACK_ID] = STACK_ID; // the runtime serves this stack
   delete process.env[frameworkConsts.USER_IS_COMPLETE_FUNCTION_ARN_ENV];
 
   // Lambda's Node runtime, in process: a returned value becomes the payload; a thrown error becomes

@@ -138,6 +138,65 @@ describe('buildFailureReason', () => {
   });
 });
 
+describe('a reason with nothing but text', () => {
+  // Lambda's Node runtime reports an error as JSON: the script's colours and hyperlinks arrive written out.
+  const COLOURED = '\x1b[31mconnection failed\x1b[0m: see \x1b]8;;https://docs.example.com/e42\x07the docs\x1b]8;;\x07 (\x1b]8;;https://x\x1b\\st\x1b]8;;\x1b\\)';
+  const report = (message: string) => `2024-05-01T12:00:00.000Z\t${REQUEST_ID}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: 'Error', errorMessage: message, stack: [`Error: ${message}`, '    at x (/var/task/index.js:1:1)'] })}`;
+
+  test.each([
+    ['raw', COLOURED],
+    ['JSON-escaped', JSON.stringify(COLOURED).slice(1, -1)],
+    ['JSON-escaped twice', JSON.stringify(JSON.stringify(COLOURED)).slice(1, -1)],
+    ['as Python prints it', COLOURED.replace(/\x1b/g, '\\x1b').replace(/\x07/g, '\\x07')],
+    ['octal', COLOURED.replace(/\x1b/g, '\\033')],
+  ])('escape sequences %s are stripped, hyperlinks keep their text', (_form, message) => {
+    const [first] = buildFailureReason(failure({ errorMessage: message })).split('\n');
+    expect(first).toMatch(/^Deployment script Migrate failed: MigrationError: (?:\\")?connection failed: see the docs \(st\)(?:\\")?$/);
+  });
+
+  test('a log of JSON lines (Lambda\'s JSON log format, the runtime\'s error report cut in its middle) holds no escape or remains of one', () => {
+    const message = `${COLOURED} ${'数据 🚀 e\u0301 '.repeat(2000)}\x1b[1;31mEND\x1b[0m`;
+    const jsonLines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ level: 'INFO', message: `\x1b[32mstep ${i}\x1b[0m \x1b]8;;https://x/${i}\x07link\x1b]8;;\x07` }));
+    for (const log of [report(message), jsonLines.join('\n')]) {
+      const bytes = Buffer.from(`${log}\nEND RequestId: ${REQUEST_ID}\n`);
+      // Every cut Lambda's 4 KB tail may make, a byte at a time through an escape sequence and a character.
+      for (let cut = 0; cut < 24; cut++) {
+        const tail = bytes.subarray(bytes.length - 4096 - cut);
+        const reason = buildFailureReason(failure({ errorMessage: message, logResult: b64(tail) }));
+        expect(reason).not.toMatch(/\x1b|\\u001b|\\x1b|\\u0007|\[\d+(?:;\d+)*m|\]8;;|\ufffd/);
+        expect(reason).not.toMatch(LONE_SURROGATE);
+        expect(reasonBytes(reason)).toBeLessThanOrEqual(MAX_REASON_BYTES);
+      }
+    }
+  });
+
+  test('what is left of a sequence at the start of a cut tail goes', () => {
+    for (const start of ['b[0m', '01b[31m', '\\u001b[0m', '1b[1;35m', 'tps://x/3\\u0007']) {
+      expect(cleanLogTail(b64(`${start}the rest of it`.padEnd(4200, ' ') + 'END-OF-IT\n'))).toEqual([`…the rest of it${' '.repeat(4200 - 14 - start.length)}END-OF-IT`]);
+    }
+  });
+
+  test('credentials in the message and the log are redacted before the cuts, so no part of one is left', () => {
+    const secret = 'hunter2';
+    const message = `could not connect to postgresql://app:${secret}@db.example.com:5432/app (password=${secret}) ${'x'.repeat(10_000)}`;
+    const log = [report(message), `INFO\tretrying with {"password":"${secret}"} and jdbc:postgresql://db:5432/app;password=${secret};`].join('\n');
+    for (let max = 400; max <= MAX_REASON_BYTES; max += 7) {
+      const reason = buildFailureReason(failure({ errorMessage: message, logResult: b64(log) }), max);
+      expect(reason).not.toMatch(/hunter|unter2|ter2|r2@/);
+      expect(reasonBytes(reason)).toBeLessThanOrEqual(max);
+    }
+    const reason = buildFailureReason(failure({ errorMessage: message, logResult: b64(log) }));
+    expect(reason).toContain('postgresql://app:***@db.example.com:5432/app (password=***)');
+    expect(reason).toContain('{"password":"***"} and jdbc:postgresql://db:5432/app;password=***;');
+  });
+
+  test('a reason thrown by the runtime itself is cleaned too', () => {
+    const error = reportableError(`Deployment script Migrate did not run: \x1b[31mpostgres://u:hunter2@h\x1b[0m`);
+    expect(error.message).toBe('Deployment script Migrate did not run: postgres://u:***@h');
+    expect(error.stack).toBe('Error: Deployment script Migrate did not run: postgres://u:***@h');
+  });
+});
+
 describe('cleanLogTail', () => {
   test('keeps a whole small log\'s first line, drops platform lines and blank lines', () => {
     const log = 'START RequestId: r Version: $LATEST\nINIT_START Runtime Version: nodejs:24\nfirst\n\n  \nsecond\r\nthird\rfourth\nEND RequestId: r\nREPORT RequestId: r\tDuration: 1 ms\n';

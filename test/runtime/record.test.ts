@@ -6,13 +6,14 @@
 import { RUN_POLICY_ONCE, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
 import { createHandler } from '../../lambda-runtime/script/index';
 import { MAX_RECORD_BYTES, parseRecord, recordValue } from '../../lambda-runtime/shared/stored-result';
-import { captureConsole, cfnEvent, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
+import { captureConsole, cfnEvent, FakeClock, lambdaContext, SCRIPT_FUNCTION, STACK_ID, useRuntimeEnv } from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 
 const PARAMETER = '/cdk-deployment-script/my-stack/Migrate';
 const PARAMETERS = '{ "dbHost": "db.internal", "port": 5432, "tables": ["users"] }';
 
 const fake = FakeAws.forTestFile();
+useRuntimeEnv();
 let output: ReturnType<typeof captureConsole>;
 
 beforeEach(() => {

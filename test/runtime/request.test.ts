@@ -7,14 +7,17 @@
  * task-handler.test.ts.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { RUN_POLICY_ONCE, TRIGGER_AFTER_DEPLOY, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
+import { ENV_PROVIDER_STACK_ID, RUN_POLICY_ONCE, TRIGGER_AFTER_DEPLOY, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
 import { createHandler } from '../../lambda-runtime/script/index';
 import { createTaskHandlers } from '../../lambda-runtime/task/index';
-import { captureConsoleOfEachTest, cfnEvent, failure, FakeClock, lambdaContext, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID } from '../support/events';
+import {
+  captureConsoleOfEachTest, cfnEvent, failure, FakeClock, lambdaContext, OTHER_STACK_ID, RESPONSE_URL, RESPONSE_URL_SECRET, SCRIPT_FUNCTION, STACK_ID, useRuntimeEnv,
+} from '../support/events';
 import { FakeAws, outcome } from '../support/fake-aws';
 import { drive, STREAM_PREFIX, taskEvent } from '../support/task-events';
 
 const fake = FakeAws.forTestFile();
+useRuntimeEnv();
 const output = captureConsoleOfEachTest();
 
 type RequestType = 'Create' | 'Update' | 'Delete';
@@ -29,7 +32,7 @@ interface Deployed {
 interface Kind {
   /** How its messages name it. */
   readonly who: string;
-  readonly event: (requestType: RequestType, options?: { trigger?: string; runPolicy?: string; physicalResourceId?: string }) => CloudFormationCustomResourceEvent;
+  readonly event: (requestType: RequestType, options?: { trigger?: string; runPolicy?: string; physicalResourceId?: string; stackId?: string }) => CloudFormationCustomResourceEvent;
   /** Runs the request to its end, as the Provider framework would. */
   readonly deploy: (event: CloudFormationCustomResourceEvent, clock: FakeClock) => Promise<Deployed>;
   /** The attempts to start it (including refused ones). */
@@ -174,22 +177,104 @@ describe.each([['script', script], ['task', task]])('a %s request', (_kind, kind
       kind.succeeds();
     });
 
-    test('a create assumes a forward deployment and runs', async () => {
-      await deploy(kind.event('Create'));
-      expect(kind.attempts()).toBe(1);
+    test('a create fails without running, saying what it saw (nothing is guessed)', async () => {
+      const error = await failure(deploy(kind.event('Create')));
+      expect(error.message).toBe(`${kind.who} Migrate did not run: the stack status could not be read, and a script runs on Create only in ` +
+        'CREATE_IN_PROGRESS, UPDATE_IN_PROGRESS, IMPORT_IN_PROGRESS (AccessDenied: User: provider is not authorized to perform: cloudformation:DescribeStacks).');
+      expect(kind.calls()).toBe(0);
+      // A refusal is not retried: it will not change.
+      expect(fake.describeStacksCalls).toHaveLength(1);
     });
 
     test('an update fails without running, saying why (it could be a rollback)', async () => {
       const error = await failure(deploy(kind.event('Update')));
-      expect(error.message).toBe(`${kind.who} Migrate did not run: the stack status could not be read, so an update cannot be told from the rollback of a failed update (AccessDenied: User: provider is not authorized to perform: cloudformation:DescribeStacks).`);
+      expect(error.message).toMatch(new RegExp(`^${kind.who} Migrate did not run: the stack status could not be read, and a script runs on Update only in .* \\(AccessDenied: `));
       expect(kind.calls()).toBe(0);
     });
 
-    test('a delete does nothing and logs why', async () => {
+    test('a delete does nothing and says so in the log', async () => {
       expect((await deploy(kind.event('Delete', { trigger: TRIGGER_BEFORE_DELETE }))).answer).toEqual({ PhysicalResourceId: 'Migrate' });
       expect(kind.attempts()).toBe(0);
       expect(output.text()).toMatch(/could not read the stack status: AccessDenied: User: provider is not authorized/);
       expect(output.text()).toMatch(/status=unknown -> skip/);
+      expect(output.text()).toContain(`${kind.who} Migrate did not run: the stack status could not be read, so it is unknown whether the stack is being deleted`);
+    });
+  });
+
+  describe('when reading the stack status is throttled or fails in the service, it is read again', () => {
+    test.each([
+      ['throttled (Throttling)', { status: 400, code: 'Throttling', message: 'Rate exceeded' }],
+      ['throttled (ThrottlingException)', { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' }],
+      ['a 503', { status: 503, code: 'ServiceUnavailable', message: 'Service Unavailable' }],
+    ])('%s four times, then CREATE_IN_PROGRESS: a create runs once', async (_what, error) => {
+      fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').failDescribeStacks(error, 4);
+      kind.succeeds();
+      await deploy(kind.event('Create'));
+      expect(fake.describeStacksCalls).toHaveLength(5);
+      expect(kind.attempts()).toBe(1);
+      expect(output.text()).toMatch(/status=CREATE_IN_PROGRESS -> run/);
+    });
+
+    test('throttled four times, then DELETE_IN_PROGRESS: the before:delete script runs', async () => {
+      fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').failDescribeStacks({ code: 'Throttling', message: 'Rate exceeded' }, 4);
+      kind.succeeds();
+      await deploy(kind.event('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
+      expect(kind.attempts()).toBe(1);
+    });
+
+    test('throttled for good: a bounded number of reads, then a delete says in the log that it could not tell', async () => {
+      fake.setStack(STACK_ID, 'DELETE_IN_PROGRESS').failDescribeStacks({ code: 'Throttling', message: 'Rate exceeded' });
+      kind.succeeds();
+      const started = Date.now();
+      await deploy(kind.event('Delete', { trigger: TRIGGER_BEFORE_DELETE }));
+      expect(kind.attempts()).toBe(0);
+      expect(fake.describeStacksCalls.length).toBeGreaterThan(5);
+      expect(fake.describeStacksCalls.length).toBeLessThanOrEqual(18); // the SDK's own retries within each read
+      expect(output.text()).toMatch(/could not read the stack status: Throttling: Rate exceeded: retrying in \d+ ms/);
+      expect(output.text()).toContain(`${kind.who} Migrate did not run: the stack status could not be read, so it is unknown whether the stack is being deleted: the script did not run (Throttling: Rate exceeded).`);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    }, 90_000);
+  });
+
+  describe('a request of another stack is refused: the provider serves only its own', () => {
+    beforeEach(() => {
+      fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS').setStack(OTHER_STACK_ID, 'CREATE_IN_PROGRESS');
+      kind.succeeds();
+    });
+
+    test.each<RequestType>(['Create', 'Update'])('a %s fails without reading any status or running', async (requestType) => {
+      fake.setStack(OTHER_STACK_ID, `${requestType.toUpperCase()}_IN_PROGRESS`);
+      const error = await failure(deploy(kind.event(requestType, { stackId: OTHER_STACK_ID })));
+      expect(error.message).toBe(`${kind.who} Migrate did not run: refused, the request comes from the stack ${OTHER_STACK_ID}, ` +
+        `and this provider serves only ${STACK_ID}.`);
+      expect(kind.calls()).toBe(0);
+      expect(fake.describeStacksCalls).toEqual([]);
+      expect(fake.ssmCalls).toEqual([]);
+    });
+
+    test('a Delete succeeds, having done nothing (another stack\'s deletion is not blocked)', async () => {
+      fake.setStack(OTHER_STACK_ID, 'DELETE_IN_PROGRESS');
+      const { answer } = await deploy(kind.event('Delete', { trigger: TRIGGER_BEFORE_DELETE, stackId: OTHER_STACK_ID }));
+      expect(answer).toEqual({ PhysicalResourceId: 'Migrate' });
+      expect(kind.calls()).toBe(0);
+      expect(fake.describeStacksCalls).toEqual([]);
+      // Nothing of this stack's: its stored results are named after it (the other stack's name is the provider's role's
+      // to refuse).
+      expect(fake.ssmCalls.filter((call) => String(call.input.Name).includes('/my-stack/'))).toEqual([]);
+      expect(output.text()).toContain(`${kind.who} Migrate did not run: refused, the request comes from the stack ${OTHER_STACK_ID}`);
+    });
+
+    test('a provider that does not know its stack refuses every request', async () => {
+      const own = process.env[ENV_PROVIDER_STACK_ID];
+      delete process.env[ENV_PROVIDER_STACK_ID];
+      try {
+        const error = await failure(deploy(kind.event('Create')));
+        expect(error.message).toBe(`${kind.who} Migrate did not run: refused, the provider does not know which stack it serves ` +
+          `(its ${ENV_PROVIDER_STACK_ID} environment variable is not set).`);
+        expect(kind.calls()).toBe(0);
+      } finally {
+        process.env[ENV_PROVIDER_STACK_ID] = own;
+      }
     });
   });
 

@@ -12,11 +12,12 @@ import {
 } from '../../lambda-runtime/shared/consts';
 import { createTaskHandlers, STOP_GRACE_MS, TASK_RUN_KEY } from '../../lambda-runtime/task/index';
 import { TIMEOUT_STOP_REASON } from '../../lambda-runtime/task/outcome';
-import { captureConsoleOfEachTest, failure, FakeClock, STACK_ID } from '../support/events';
+import { captureConsoleOfEachTest, failure, FakeClock, STACK_ID, useRuntimeEnv } from '../support/events';
 import { FakeAws } from '../support/fake-aws';
 import { CLUSTER, drive, LOG_GROUP, REQUEST_ID, STREAM_PREFIX, TASK_DEFINITION, taskEvent } from '../support/task-events';
 
 const fake = FakeAws.forTestFile();
+useRuntimeEnv();
 const output = captureConsoleOfEachTest();
 let clock: FakeClock;
 

@@ -4,7 +4,7 @@
  * response under its 4096-byte limit, whatever the task printed.
  */
 import { join } from 'node:path';
-import { TASK_QUERY_INTERVAL_SECONDS, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
+import { ENV_PROVIDER_STACK_ID, TASK_QUERY_INTERVAL_SECONDS, TRIGGER_BEFORE_DELETE } from '../../lambda-runtime/shared/consts';
 import { createTaskHandlers } from '../../lambda-runtime/task/index';
 import { captureConsole, FakeClock, RESPONSE_URL_SECRET } from '../support/events';
 import { FakeAws } from '../support/fake-aws';
@@ -40,6 +40,7 @@ beforeEach(() => {
   responses = [];
   executions = [];
   process.env[frameworkConsts.USER_ON_EVENT_FUNCTION_ARN_ENV] = ON_EVENT_ARN;
+  process.env[ENV_PROVIDER_STACK_ID] = STACK_ID; // onEvent serves this stack
   process.env[frameworkConsts.USER_IS_COMPLETE_FUNCTION_ARN_ENV] = IS_COMPLETE_ARN;
   process.env[frameworkConsts.WAITER_STATE_MACHINE_ARN_ENV] = `arn:${PARTITION}:states:${REGION}:123456789012:stateMachine:waiter`;
 

@@ -1,6 +1,7 @@
 /** Custom resource requests and Lambda contexts for driving the runtime handler in tests. */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import {
+  ENV_PROVIDER_STACK_ID,
   PROP_FUNCTION_NAME,
   PROP_LOG_GROUP_NAME,
   PROP_PARAMETERS,
@@ -16,6 +17,23 @@ import {
 
 export const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7c2d10-a1b2-11ee-8c90-0242ac120002';
 export const SCRIPT_FUNCTION = 'my-stack-MigrateScriptFn-AbCdEf123456';
+/** Another stack of the account, whose custom resources may name a provider of STACK_ID's as their service token. */
+export const OTHER_STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/other-stack/7d9e4f20-b2c3-11ee-9d01-0242ac120003';
+
+/** The environment the providers give their runtime functions: they serve STACK_ID's stack. */
+export const RUNTIME_ENV: Readonly<Record<string, string>> = { [ENV_PROVIDER_STACK_ID]: STACK_ID };
+
+/** Gives this process the runtime functions' environment for the tests of the file (or describe block) that calls it. */
+export function useRuntimeEnv(): void {
+  const saved = Object.fromEntries(Object.keys(RUNTIME_ENV).map((key) => [key, process.env[key]]));
+  beforeAll(() => Object.assign(process.env, RUNTIME_ENV));
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+}
 /** A secret-bearing presigned URL: it must never be logged. */
 export const RESPONSE_URL_SECRET = 'X-Amz-Signature=c0ffee5ecre7c0ffee5ecre7c0ffee5ecre7';
 export const RESPONSE_URL =

@@ -190,7 +190,7 @@ export class FakeAws {
   private readonly logTailBytes: number;
   private readonly scripts = new Map<string, { behaviour: ScriptBehaviour; calls: number }>();
   private readonly stacks = new Map<string, { stackId: string; stackName: string; status: string }>();
-  private describeStacksError?: { status: number; code: string; message: string };
+  private describeStacksError?: { status: number; code: string; message: string; times: number };
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly ssmErrors = new Map<string, Required<FakeAwsError> & { times: number }>();
   private readonly routes: Array<(request: RecordedRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>> = [];
@@ -263,9 +263,9 @@ export class FakeAws {
     return this;
   }
 
-  /** Makes DescribeStacks fail (until called with `undefined`). */
-  failDescribeStacks(error: { status?: number; code: string; message: string } | undefined): this {
-    this.describeStacksError = error && { status: error.status ?? 400, ...error };
+  /** Makes DescribeStacks fail `times` times (until called with `undefined`), e.g. throttled a few times. */
+  failDescribeStacks(error: { status?: number; code: string; message: string } | undefined, times = Infinity): this {
+    this.describeStacksError = error && { status: error.status ?? 400, ...error, times };
     return this;
   }
 
@@ -476,7 +476,8 @@ export class FakeAws {
     if (action !== 'DescribeStacks') return xmlError(400, 'InvalidAction', `fake-aws does not implement ${action}`);
     const stackName = params.get('StackName') ?? '';
     this.describeStacksCalls.push({ stackName, version: params.get('Version') ?? undefined });
-    if (this.describeStacksError) {
+    if (this.describeStacksError && this.describeStacksError.times > 0) {
+      this.describeStacksError.times--;
       const { status, code, message } = this.describeStacksError;
       return xmlError(status, code, message);
     }

@@ -14,7 +14,7 @@ import {
   checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, retryProperties, ScriptCompute, ScriptResourceSpec,
   serviceTimeoutOf,
 } from './private/script-support';
-import { ScriptVariables } from './private/variables';
+import { ConnectedVariables, ScriptVariables } from './private/variables';
 import { RunPolicy } from './run-policy';
 import { ScriptTrigger } from './script-trigger';
 
@@ -227,8 +227,10 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
   }
 
   /** Gives the script what connecting to `target` means, once its variables are checked and recorded. */
-  private applyBinding(target: IConstruct, binding: TargetBinding, variables: Array<[string, string]>): void {
-    for (const [key, value] of variables) { this.compute().setVariable(key, value); }
+  private applyBinding(target: IConstruct, binding: TargetBinding, variables: ConnectedVariables): void {
+    // First: it throws where the code cannot receive them, before the script is changed.
+    if (binding.runTimeCredentials) { this.compute().addRunTimeCredentials(binding.runTimeCredentials, variables.nameOf, target); }
+    for (const [key, value] of variables.environment) { this.compute().setVariable(key, value); }
     const role = this.compute().role;
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     suppressConnectFindings(role, target.node.path, binding.kind, binding.statements ?? []);

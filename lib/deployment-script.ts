@@ -1,6 +1,7 @@
-import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +12,7 @@ import { DeploymentScriptOptions } from './deployment-script-options';
 import { DeploymentScriptProvider } from './private/provider';
 import { pythonEntryFunction, validatePythonEntry } from './private/python-entry';
 import { checkNodeEntry } from './private/node-entry';
+import { shimHandler, withNodeShim } from './private/credentials-shim';
 import { parametersSizeError } from './private/parameters';
 import { LAMBDA_SCRIPT, ScriptRef } from './private/script-ref';
 import {
@@ -139,6 +141,23 @@ export interface DeploymentScriptProps extends DeploymentScriptOptions {
   readonly role?: iam.IRole;
 
   /**
+   * The customer-managed KMS key that encrypts the script function's environment variables at rest.
+   *
+   * @default - Lambda's AWS-managed key (`aws/lambda`)
+   */
+  readonly environmentEncryption?: kms.IKey;
+
+  /**
+   * Whether the script's result is secret: the runtime stores it as an SSM `SecureString` and answers CloudFormation
+   * with `NoEcho`, so that the attributes are masked in CloudFormation's API and console and in the Provider
+   * framework's log. `getResult` still passes them to other resources; a resource that shows its properties (an
+   * output, a tag, a function's environment) shows them.
+   *
+   * @default false
+   */
+  readonly secretResult?: boolean;
+
+  /**
    * A description of the script's function.
    *
    * @default - one naming the construct and its trigger
@@ -196,6 +215,7 @@ export class DeploymentScript extends DeploymentScriptBase {
       ephemeralStorageSize: props.ephemeralStorageSize,
       architecture: props.architecture,
       environment: { ...props.environment },
+      environmentEncryption: props.environmentEncryption,
       initialPolicy: props.iamRoleStatements,
       vpc,
       vpcSubnets: props.vpcSubnets,
@@ -204,14 +224,28 @@ export class DeploymentScript extends DeploymentScriptBase {
       logGroup,
       role: props.role,
     };
+    // An entry script connected to a database whose credentials it reads when it runs gets the library's shim as its
+    // handler, which fills them in and calls the script's own (named in its environment).
+    const shim = props.entry !== undefined && bindings.some(([, binding]) => binding.runTimeCredentials !== undefined);
+    const manifest: { [secretArnVariable: string]: string[] } = {};
+    if (shim) {
+      (common.environment as { [key: string]: string })[consts.CREDENTIALS_ENV] = Lazy.string({ produce: () => JSON.stringify(manifest) });
+    }
+    const withShim = <T extends { readonly handler: string }>(fn: T, language: 'node' | 'python'): T => {
+      if (!shim) { return fn; }
+      (common.environment as { [key: string]: string })[consts.SCRIPT_HANDLER_ENV] = fn.handler;
+      return { ...fn, handler: shimHandler(language) };
+    };
+    const nodeHandler = props.handler ?? 'handler';
     const scriptFunction = props.entry?.endsWith('.py')
-      ? new lambda.Function(this, 'Function', { ...common, ...pythonEntryFunction(this, props) })
+      ? new lambda.Function(this, 'Function', { ...common, ...withShim(pythonEntryFunction(this, props, shim), 'python') })
       : props.entry !== undefined ? new nodejs.NodejsFunction(this, 'Function', {
         ...common,
         entry: props.entry,
-        handler: props.handler ?? 'handler',
+        // NodejsFunction takes a handler with a dot as it is.
+        ...withShim({ handler: shim && !nodeHandler.includes('.') ? `index.${nodeHandler}` : nodeHandler }, 'node'),
         runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
-        bundling: props.bundling,
+        bundling: shim ? withNodeShim(props.bundling) : props.bundling,
         depsLockFilePath: props.depsLockFilePath,
         projectRoot: props.projectRoot,
       })
@@ -239,13 +273,25 @@ export class DeploymentScript extends DeploymentScriptBase {
       },
       addToRolePolicy: (statement) => scriptFunction.addToRolePolicy(statement),
       setVariable: (key, value) => scriptFunction.addEnvironment(key, value),
+      addRunTimeCredentials: (credentials, nameOf, target) => {
+        if (props.entry !== undefined && !shim) {
+          script.fail(`connectTo(${target.node.path}) gives the script the database's credentials when it runs, which takes code the library adds to the script's bundle `
+            + "when it is created. List the database in the 'connectTo' prop instead, or, to have CloudFormation embed them in the function's configuration, "
+            + "wrap it in a DatabaseTarget with credentials: DatabaseCredentials.EMBEDDED.");
+        }
+        // Prebuilt code reads the secret itself (SECRET_ARN) and fills the placeholders.
+        if (shim) { manifest[nameOf(credentials.secretArnVariable)] = credentials.filled.map(nameOf); }
+      },
     }, {
       serviceToken: provider.serviceToken,
       resourceType: consts.RESOURCE_TYPE,
       properties: {
         first: { [consts.PROP_FUNCTION_NAME]: scriptFunction.functionName },
         // Without it, the runtime reports Lambda's own log group of the function.
-        then: logGroup ? { [consts.PROP_LOG_GROUP_NAME]: logGroup.logGroupName } : {},
+        then: {
+          ...logGroup ? { [consts.PROP_LOG_GROUP_NAME]: logGroup.logGroupName } : {},
+          ...props.secretResult ? { [consts.PROP_SECRET_RESULT]: 'true' } : {},
+        },
       },
       timeout,
       register: (entry) => provider.register(entry, scriptFunction),

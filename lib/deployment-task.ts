@@ -212,6 +212,12 @@ export class DeploymentTask extends DeploymentScriptBase {
         connections: () => connections,
         addToRolePolicy: (statement) => this.taskDefinition.addToTaskRolePolicy(statement),
         setVariable: (key, value) => container.addEnvironment(key, value),
+        // ECS reads them when the task starts (its execution role may read the secret): never in the task definition.
+        addRunTimeCredentials: (credentials, nameOf) => {
+          for (const [variable, key] of Object.entries(credentials.fromSecret)) {
+            container.addSecret(nameOf(variable), ecs.Secret.fromSecretsManager(credentials.secret, key));
+          }
+        },
       }, {
         serviceToken: provider.serviceToken,
         resourceType: consts.TASK_RESOURCE_TYPE,

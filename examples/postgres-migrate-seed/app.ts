@@ -21,6 +21,8 @@ export class DatabaseStack extends Stack {
       natGateways: 0,
       subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
+    // The scripts read the database's secret when they run: isolated subnets reach Secrets Manager through an endpoint.
+    vpc.addInterfaceEndpoint('SecretsManager', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER });
     const database = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
@@ -32,7 +34,7 @@ export class DatabaseStack extends Stack {
     });
 
     // connectTo gives each script network access to the database and STP_DATABASE_* variables, among them
-    // STP_DATABASE_CONNECTION_STRING, whose password CloudFormation resolves from the database's secret.
+    // STP_DATABASE_CONNECTION_STRING, filled from the database's secret each time the script runs.
     const migrate = new DeploymentScript(this, 'Migrate', {
       trigger: ScriptTrigger.AFTER_DEPLOY,
       entry: path.join(__dirname, 'scripts', 'migrate.ts'),

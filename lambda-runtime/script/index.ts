@@ -5,6 +5,7 @@ import {
   PROP_FUNCTION_NAME,
   PROP_LOG_GROUP_NAME,
   PROP_PARAMETERS,
+  PROP_SECRET_RESULT,
   PROP_TIMEOUT_SECONDS,
 } from '../shared/consts';
 import { encodeClientContext, invokeScript, LambdaClient } from '../shared/invoke';
@@ -17,6 +18,8 @@ import { type Data, deleteStoredResult, readStoredResult, resultParameterName, S
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;
   readonly Data?: Data;
+  /** A secret result: CloudFormation masks the attributes, the Provider framework logs them redacted. */
+  readonly NoEcho?: boolean;
 }
 
 export interface HandlerOptions {
@@ -45,7 +48,8 @@ export function createHandler(options: HandlerOptions = {}) {
     const [physicalResourceId, stackName, region] = receiveRequest(event);
     const resultParameter = resultParameterName(stackName, physicalResourceId);
     try {
-      return await respond(event, context, physicalResourceId, stackName, region, resultParameter);
+      const response = await respond(event, context, physicalResourceId, stackName, region, resultParameter);
+      return secretResult(event) ? { ...response, NoEcho: true } : response;
     } finally {
       // Every Delete forgets the stored result, whatever the stack's status and whether the script ran: the
       // resource is gone. It never fails the Delete (nothing may block a deletion). Another stack's request touches
@@ -86,7 +90,7 @@ export function createHandler(options: HandlerOptions = {}) {
       }
       // A Create or Update that does not run the script (a before:delete script, run policy "once", a rollback)
       // still records its parameters, for a run by hand; failing to is only logged, never fails the request.
-      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parameters, logicalId, context, false);
+      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parameters, logicalId, context, false, secretResult(event));
       return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
     }
 
@@ -148,7 +152,7 @@ export function createHandler(options: HandlerOptions = {}) {
         console.log(`script ${result.note}`);
         // Only a result with attributes must be stored (or a later rollback or "once" update would lose them): without,
         // a failure to record is only logged, as before records, when the template reads none of the attributes.
-        await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data);
+        await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data, secretResult(event));
         return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
       }
     } catch (error) {
@@ -159,14 +163,14 @@ export function createHandler(options: HandlerOptions = {}) {
   /**
    * Records a successful Create or Update: the result of its run (empty when it returned nothing or did not run),
    * for the updates that do not run the script, and its parameters, for runs by hand. `fails`: a failure to
-   * store fails the request (else it is only logged).
+   * store fails the request (else it is only logged). `secret`: stored as a SecureString.
    */
   async function keepResult(name: string, data: Data | undefined, parameters: string, logicalId: string,
-    context: Pick<Context, 'getRemainingTimeInMillis'>, fails: boolean): Promise<void> {
+    context: Pick<Context, 'getRemainingTimeInMillis'>, fails: boolean, secret: boolean): Promise<void> {
     const start = now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await storeResult(ssm(), name, data ?? {}, parameters);
+        await storeResult(ssm(), name, data ?? {}, parameters, secret);
         return console.log(`stored the result in ${name}`);
       } catch (error) {
         // A policy statement added moments ago (an upgrade of this library) may not have propagated yet.
@@ -209,6 +213,11 @@ function parseError(payload: string, functionError: string): { errorType: string
     // not JSON: report the raw payload
   }
   return { errorType: functionError, errorMessage: payload || '(no error message)' };
+}
+
+/** Whether the script's result is secret (SecureString, NoEcho): the construct's `secretResult`. */
+function secretResult(event: CloudFormationCustomResourceEvent): boolean {
+  return event.ResourceProperties?.[PROP_SECRET_RESULT] === 'true';
 }
 
 function errorName(error: unknown): string | undefined {

@@ -137,3 +137,30 @@ export const TASK_ENV_STACK_NAME = 'DEPLOYMENT_SCRIPT_STACK_NAME';
 export const TASK_ENV_REGION = 'DEPLOYMENT_SCRIPT_REGION';
 export const TASK_ENV_LOGICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID';
 export const TASK_ENV_PHYSICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_PHYSICAL_RESOURCE_ID';
+
+/**
+ * A Lambda script connected to a database with credentials read at run time (`DatabaseCredentials.AT_RUN_TIME`):
+ * its connection strings hold these placeholders, which the library's shim (lambda-runtime/credentials/) replaces
+ * with the database secret's user and password, escaped for each string, before the script's handler runs.
+ */
+export const USERNAME_PLACEHOLDER = '${username}';
+export const PASSWORD_PLACEHOLDER = '${password}';
+
+/**
+ * The variables the shim fills, as JSON: `{"<variable holding the secret's ARN>": ["<variable>", …]}`. Names only:
+ * the ARNs are in the variables they name.
+ */
+export const CREDENTIALS_ENV = 'DEPLOYMENT_SCRIPT_CREDENTIALS';
+
+/** The script's own handler (`index.handler`, `migrate.main`), which the shim calls once the variables are filled. */
+export const SCRIPT_HANDLER_ENV = 'DEPLOYMENT_SCRIPT_HANDLER';
+
+/** The shim's module, added to the script's code: `<module>.handler` is the function's handler. */
+export const CREDENTIALS_SHIM_NODE_MODULE = 'deployment-script-credentials';
+export const CREDENTIALS_SHIM_PYTHON_MODULE = 'deployment_script_credentials';
+
+/**
+ * The property that marks a script's result secret: the runtime stores it as a `SecureString` and answers with
+ * `NoEcho`, so that CloudFormation and the Provider framework's log show its attributes masked.
+ */
+export const PROP_SECRET_RESULT = 'SecretResult';

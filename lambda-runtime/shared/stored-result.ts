@@ -61,7 +61,8 @@ export const MAX_RECORD_BYTES = 4096;
 export async function readStoredResult(ssm: SSMClient, name: string): Promise<Data | undefined> {
   let value: string | undefined;
   try {
-    value = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+    // A secret result is a SecureString; the decryption is asked for every parameter (a String ignores it).
+    value = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -73,10 +74,14 @@ export async function readStoredResult(ssm: SSMClient, name: string): Promise<Da
 
 /**
  * Stores the record of a successful Create or Update: its result `data` (at most MAX_RESULT_BYTES as JSON)
- * and its `parameters`, unless they would make the record larger than a standard parameter's 4 KB.
+ * and its `parameters`, unless they would make the record larger than a standard parameter's 4 KB. A `secret`
+ * result is a `SecureString`, encrypted with SSM's AWS-managed key (`aws/ssm`), whose key policy admits the
+ * account's callers through SSM: the provider's role needs no KMS permission.
  */
-export async function storeResult(ssm: SSMClient, name: string, data: Data, parameters: string): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: name, Value: recordValue(data, parameters), Type: 'String', Tier: 'Standard', Overwrite: true }));
+export async function storeResult(ssm: SSMClient, name: string, data: Data, parameters: string, secret = false): Promise<void> {
+  await ssm.send(new PutParameterCommand({
+    Name: name, Value: recordValue(data, parameters), Type: secret ? 'SecureString' : 'String', Tier: 'Standard', Overwrite: true,
+  }));
 }
 
 /** The JSON of a version 1 record. */

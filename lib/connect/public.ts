@@ -14,6 +14,7 @@ export type {
 } from './targets/elasticache/elasticache-redis';
 export { MongoDbAtlasCluster } from './targets/mongodb-atlas/mongodb-atlas-cluster';
 export type { MongoDbAtlasClusterProps, MongoDbAtlasRole } from './targets/mongodb-atlas/mongodb-atlas-cluster';
+export { DatabaseCredentials } from './targets/rds/database-credentials';
 export { DatabaseTarget } from './targets/rds/database-target';
 export type {
   DatabaseClusterTargetProps, DatabaseInstanceTargetProps, DatabaseTargetOptions, ServerlessClusterTargetProps,

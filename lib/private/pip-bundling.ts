@@ -3,9 +3,10 @@
  * one, as wheels for the function's runtime and architecture; else in Docker, in the runtime's bundling image.
  */
 import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
-import { join } from 'path';
+import { basename, join } from 'path';
 import { BundlingOptions, DockerImage, FileSystem, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
@@ -102,6 +103,8 @@ export interface RequirementsSpec {
   readonly forceDocker: boolean;
   readonly image?: DockerImage;
   readonly environment?: { [key: string]: string };
+  /** Files added to the asset beside the folder's (the credentials shim); their content is in the asset hash. */
+  readonly extraFiles?: string[];
 }
 
 /**
@@ -118,7 +121,10 @@ export function requirementsBundling(spec: RequirementsSpec): BundlingOptions {
     tryBundle: (outputDir) => bundle(spec, target, outputDir),
     // aws-cdk-lib hashes the bundling options as JSON along with the folder's files: here, what decides the
     // output, never a path of this machine or whether pip was found (Docker installs the same wheels).
-    toJSON: () => ({ pip: pipArgs(target) }),
+    toJSON: () => ({
+      pip: pipArgs(target),
+      ...spec.extraFiles?.length ? { files: spec.extraFiles.map((file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex')) } : {},
+    }),
   };
   return {
     image: spec.image ?? spec.runtime.bundlingImage,
@@ -140,6 +146,7 @@ const DOCKER_COMMAND = [
 
 function bundle(spec: RequirementsSpec, target: PipTarget, outputDir: string): boolean {
   FileSystem.copyDirectory(spec.sourceDir, outputDir, { exclude: spec.exclude });
+  for (const file of spec.extraFiles ?? []) { fs.copyFileSync(file, join(outputDir, basename(file))); }
   if (spec.forceDocker) { return false; }
   const pip = findPip();
   if (!pip) {

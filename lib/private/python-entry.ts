@@ -3,10 +3,11 @@
  */
 import * as fs from 'fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'path';
-import { Stage } from 'aws-cdk-lib';
+import { FileSystem, ILocalBundling, Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { DeploymentScriptProps } from '../deployment-script';
+import { shimFile, shimHash } from './credentials-shim';
 import { REQUIREMENTS_FILE, requirementsBundling } from './pip-bundling';
 import { ScriptRef } from './script-ref';
 
@@ -79,7 +80,7 @@ function isWithin(child: string, parent: string): boolean {
 }
 
 /** The code, handler and runtime of a `.py` entry's function (checked by `validatePythonEntry`). */
-export function pythonEntryFunction(scope: Construct, props: DeploymentScriptProps): Pick<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> {
+export function pythonEntryFunction(scope: Construct, props: DeploymentScriptProps, credentialsShim = false): Pick<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> {
   const entry = props.entry!;
   const file = resolve(entry);
   const folder = dirname(file);
@@ -90,8 +91,20 @@ export function pythonEntryFunction(scope: Construct, props: DeploymentScriptPro
   const handler = props.handler === undefined ? `${moduleName}.handler`
     : props.handler.includes('.') ? props.handler : `${moduleName}.${props.handler}`;
 
+  // With the credentials shim, the asset is the folder and the shim, which only a bundling can put together; its
+  // content is in the bundling options, and so in the asset hash.
+  const shim = credentialsShim ? shimFile('python') : undefined;
   if (!fs.existsSync(join(folder, REQUIREMENTS_FILE))) {
-    return { code: lambda.Code.fromAsset(folder, { exclude }), handler, runtime };
+    if (!shim) { return { code: lambda.Code.fromAsset(folder, { exclude }), handler, runtime }; }
+    const local: ILocalBundling & { toJSON(): unknown } = {
+      tryBundle: (outputDir) => {
+        FileSystem.copyDirectory(folder, outputDir, { exclude });
+        fs.copyFileSync(shim, join(outputDir, basename(shim)));
+        return true;
+      },
+      toJSON: () => ({ credentialsShim: shimHash('python') }),
+    };
+    return { code: lambda.Code.fromAsset(folder, { exclude, bundling: { image: runtime.bundlingImage, local } }), handler, runtime };
   }
   // The asset hash is the default, SOURCE: the folder's files (less the excludes) and the bundling options, pip's
   // flags among them. It never depends on what pip wrote, so two synths, on any machines, give the same hash (and a
@@ -108,6 +121,7 @@ export function pythonEntryFunction(scope: Construct, props: DeploymentScriptPro
     forceDocker: options.forceDockerBundling ?? false,
     image: options.image,
     environment: options.environment,
+    extraFiles: shim ? [shim] : [],
   });
   return { code: lambda.Code.fromAsset(folder, { exclude, bundling }), handler, runtime };
 }

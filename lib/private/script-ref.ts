@@ -1,6 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { MAX_TASK_TIMEOUT_SECONDS, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
+import {
+  MAX_TASK_TIMEOUT_SECONDS, PASSWORD_PLACEHOLDER, RUNTIME_TIMEOUT_SECONDS, USERNAME_PLACEHOLDER,
+} from '../../lambda-runtime/shared/consts';
+import type { CredentialPlaceholders } from '../connect';
 
 /** A kind of deployment script: how messages name it, and what runs its code. */
 export interface ScriptKind {
@@ -24,12 +27,18 @@ export interface ScriptKind {
    * the runtime that runs them (a script's runtime function; a task's waiter, less the margin to stop the last one).
    */
   readonly attemptsLimitSeconds: number;
+  /**
+   * How the connection strings of a database whose credentials are read at run time hold them, for the code to fill
+   * in; absent: they hold none, and the credentials come in variables of their own (a container's ECS secrets).
+   */
+  readonly credentialPlaceholders?: CredentialPlaceholders;
 }
 
 /** A Lambda function: `DeploymentScript`. */
 export const LAMBDA_SCRIPT: ScriptKind = {
   kind: 'DeploymentScript', noun: 'script', lambda: true, answerMarginSeconds: 120, defaultTimeoutSeconds: 600,
   attemptsLimitSeconds: RUNTIME_TIMEOUT_SECONDS,
+  credentialPlaceholders: { user: USERNAME_PLACEHOLDER, password: PASSWORD_PLACEHOLDER },
 };
 
 /** A container task on Fargate: `DeploymentTask`. */
@@ -55,6 +64,7 @@ export class ScriptRef implements ScriptKind {
   public readonly answerMarginSeconds: number;
   public readonly defaultTimeoutSeconds: number;
   public readonly attemptsLimitSeconds: number;
+  public readonly credentialPlaceholders?: CredentialPlaceholders;
 
   constructor(kind: ScriptKind, public readonly path: string) {
     this.kind = kind.kind;
@@ -63,6 +73,7 @@ export class ScriptRef implements ScriptKind {
     this.answerMarginSeconds = kind.answerMarginSeconds;
     this.defaultTimeoutSeconds = kind.defaultTimeoutSeconds;
     this.attemptsLimitSeconds = kind.attemptsLimitSeconds;
+    this.credentialPlaceholders = kind.credentialPlaceholders;
   }
 
   /** How messages name the script: `<kind> <path>`. */

@@ -2,7 +2,7 @@ import { CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { bindTarget, connectOptionsOf, TargetBinding, upperSnakeCase } from '../connect';
+import { bindTarget, connectOptionsOf, RunTimeCredentials, TargetBinding, upperSnakeCase } from '../connect';
 import { PROP_RETRY_ATTEMPTS, PROP_RETRY_BACKOFF_SECONDS } from '../../lambda-runtime/shared/consts';
 import { DeploymentScriptOptions } from '../deployment-script-options';
 import { RetryOptions } from '../retry-options';
@@ -34,6 +34,11 @@ export interface ScriptCompute {
   addToRolePolicy(statement: iam.PolicyStatement): void;
   /** Sets one environment variable of the code (checked and recorded by the caller). */
   setVariable(key: string, value: string): void;
+  /**
+   * Gives the code a secret's values when it runs, never in its configuration (the variables are checked and
+   * recorded by the caller; `nameOf` names them); throws, naming the fix, where the code cannot receive them.
+   */
+  addRunTimeCredentials(credentials: RunTimeCredentials, nameOf: (variable: string) => string, target: IConstruct): void;
 }
 
 /**

@@ -39,8 +39,9 @@ export class ScriptVariables {
   /**
    * Takes the variables of a connectTo target named `name`, after checking the name, the VPC the target lives in
    * against `vpc` (the script's) and each variable. Returns the variables, prefixed, for the caller to set.
+   * A binding's `runTimeCredentials.fromSecret` variables are checked and taken too.
    */
-  public connect(target: IConstruct, binding: TargetBinding, name: string, vpc: ec2.IVpc | undefined): Array<[string, string]> {
+  public connect(target: IConstruct, binding: TargetBinding, name: string, vpc: ec2.IVpc | undefined): ConnectedVariables {
     const script: ScriptRef = this.script;
     const noun = script.noun;
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
@@ -61,8 +62,10 @@ export class ScriptVariables {
           + `Run the ${noun} in the VPC of the targets it connects to.`);
       }
     }
-    const variables = Object.entries(binding.variables ?? {}).map(([variable, value]): [string, string] => [`${this.prefix}${name}_${variable}`, value]);
-    for (const [key] of variables) {
+    const nameOf = (variable: string) => `${this.prefix}${name}_${variable}`;
+    const variables = Object.entries(binding.variables ?? {}).map(([variable, value]): [string, string] => [nameOf(variable), value]);
+    const fromSecret = Object.keys(binding.runTimeCredentials?.fromSecret ?? {}).map(nameOf);
+    for (const key of [...variables.map(([key]) => key), ...fromSecret]) {
       const source = this.sources.get(key);
       if (source !== undefined) {
         script.fail(`variable '${key}' of connectTo target ${target.node.path} is already set by ${source}. `
@@ -71,9 +74,16 @@ export class ScriptVariables {
       validateEnvironmentKey(this.script, key, {});
     }
     this.targetNames.set(name, target.node.path);
-    for (const [key] of variables) { this.sources.set(key, `connectTo target ${target.node.path}`); }
-    return variables;
+    for (const key of [...variables.map(([key]) => key), ...fromSecret]) { this.sources.set(key, `connectTo target ${target.node.path}`); }
+    return { environment: variables, nameOf };
   }
+}
+
+/** The variables of a connected target: its environment, prefixed, and how its other variables are named. */
+export interface ConnectedVariables {
+  readonly environment: Array<[string, string]>;
+  /** The full name of one of the target's variables (`ARN` → `STP_<NAME>_ARN`). */
+  readonly nameOf: (variable: string) => string;
 }
 
 /** Checks `variablePrefix`: every variable it starts must be a name the script's code accepts. */

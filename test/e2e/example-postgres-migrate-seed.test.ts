@@ -2,11 +2,13 @@
  * examples/postgres-migrate-seed, synthesized with the CDK CLI and deployed by the harness against real
  * PostgreSQL servers: each `AWS::RDS::DBInstance` the harness creates is a fresh server (harness/postgres.ts)
  * with the master user, password and database CloudFormation gives the instance. The scripts connect with the
- * `STP_DATABASE_CONNECTION_STRING` that connectTo builds from the instance's endpoint and the
- * `{{resolve:secretsmanager:…}}` references the harness resolves, over TLS, with the password the harness
- * generated for the database's secret.
+ * `STP_DATABASE_CONNECTION_STRING` that connectTo builds from the instance's endpoint and the user and password the
+ * library's shim reads from the database's secret (the harness's Secrets Manager) on each run, over TLS. The
+ * function's configuration holds placeholders, never the password, so a rotated password is the one the next run
+ * uses.
  */
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { cdkSynth } from './harness/cdk-cli';
 import { PostgresInstances } from './harness/postgres';
 import { readStack, type AssemblyStack, type Harness } from './harness';
@@ -33,14 +35,73 @@ afterAll(async () => {
   await harness?.close();
 });
 
-test('the CDK CLI synthesizes the example: three scripts, connected to the database without a password in the template', () => {
+test('the CDK CLI synthesizes the example: three scripts, connected to the database without a password in their configuration', () => {
   const resources = stackArtifact.template.Resources;
   const scripts = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::DeploymentScript').map(([id]) => id);
   expect(scripts.sort()).toEqual(['Cleanup', 'Migrate', 'Seed']);
-  const migrateFunction = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('STP_DATABASE_CONNECTION_STRING'))!;
-  const connectionString = JSON.stringify(migrateFunction.Properties!.Environment);
-  expect(connectionString).toContain('postgresql://{{resolve:secretsmanager:');
-  expect(connectionString).toContain(':SecretString:password::}}@');
+  const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('STP_DATABASE_CONNECTION_STRING'));
+  expect(functions).toHaveLength(3);
+  for (const fn of functions) {
+    // What GetFunctionConfiguration shows: placeholders, filled by the shim (the handler) from the secret when it runs.
+    const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const environment = JSON.stringify(variables);
+    expect(environment).not.toContain('resolve:secretsmanager');
+    expect(environment).toContain('postgresql://${username}:${password}@');
+    expect(fn.Properties!.Handler).toBe('deployment-script-credentials.handler');
+    expect(variables.DEPLOYMENT_SCRIPT_HANDLER).toBe('index.handler');
+    expect(JSON.parse(String(variables.DEPLOYMENT_SCRIPT_CREDENTIALS))).toEqual({
+      STP_DATABASE_SECRET_ARN: ['STP_DATABASE_CONNECTION_STRING', 'STP_DATABASE_JDBC_CONNECTION_STRING'],
+    });
+  }
+});
+
+test('a rotated password reaches the next deployment\'s run, escaped; a secret that cannot be read fails the run, naming it', async () => {
+  const stack = harness.stack(stackArtifact, undefined, { stackName: 'PostgresMigrateSeed-rotated' });
+  const created = await stack.create();
+  expect(created.status).toBe('CREATE_COMPLETE');
+  const db = databases.instance('PostgresMigrateSeed-rotated');
+  const secretArn = stack.properties(stack.resourcesOfType('AWS::SecretsManager::SecretTargetAttachment')[0]).SecretId;
+  const before = JSON.parse(harness.secret(secretArn)!);
+
+  // The rotation: a new password in the database and in its secret, with every character that breaks a URL.
+  const rotated = 'n3w@p/ss:w?rd#%&+ ;{x}';
+  await db.server.query(`ALTER USER postgres WITH PASSWORD '${rotated}'`, [], 'app');
+  harness.secrets.set(secretArn, secretArn, JSON.stringify({ ...before, password: rotated }));
+  // The old password no longer opens the database.
+  const connectAs = async (password: string) => {
+    const client = new Client({ host: db.server.host, port: db.server.port, user: 'postgres', password, database: 'app', ssl: { rejectUnauthorized: false } });
+    await client.connect();
+    await client.end();
+  };
+  await expect(connectAs(before.password)).rejects.toThrow(/password authentication failed/);
+  await connectAs(rotated);
+
+  // A change of the stack: the run token of ON_STACK_CHANGE changes, and the scripts run again.
+  const changed = { ...stackArtifact, template: structuredClone(stackArtifact.template) };
+  for (const id of ['Migrate', 'Seed']) changed.template.Resources[id].Properties!.RunToken = 'after-rotation';
+  const calls = harness.aws.requests.length;
+  const updated = await stack.update(changed);
+
+  expect(updated.failure).toBeUndefined();
+  expect(updated.status).toBe('UPDATE_COMPLETE');
+  expect(updated.exchanges.map((e) => `${e.logicalId} ${e.requestType} ${e.response?.Status}`)).toEqual(['Migrate Update SUCCESS', 'Seed Update SUCCESS']);
+  // One GetSecretValue per run.
+  const reads = harness.aws.requests.slice(calls).filter((r) => String(r.headers['x-amz-target']) === 'secretsmanager.GetSecretValue');
+  expect(reads).toHaveLength(2);
+
+  // A secret that cannot be read (here, one that does not exist) fails the run: the reason names the secret and the
+  // cause, never a value. (The database's own secret stays: CloudFormation reads it for the instance.)
+  const gone = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:deleted-AbCdEf';
+  const migrateFunction = Object.values(changed.template.Resources).find((r) => r.Type === 'AWS::Lambda::Function'
+    && (r.Properties as any)?.Environment?.Variables?.DEPLOYMENT_SCRIPT_HANDLER && JSON.stringify(r.Properties).includes('Migrate'))!;
+  (migrateFunction.Properties as any).Environment.Variables.STP_DATABASE_SECRET_ARN = gone;
+  for (const id of ['Migrate', 'Seed']) changed.template.Resources[id].Properties!.RunToken = 'secret-deleted';
+  const failed = await stack.update(changed);
+  expect(failed.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+  const reason = failed.exchangesOf('Migrate', 'Update')[0].response?.Reason ?? '';
+  expect(reason).toMatch(/^Deployment script Migrate failed: DatabaseAccessError: could not read the database secret 'deleted' \(arn:aws:secretsmanager:[^)]*\) for STP_DATABASE_CONNECTION_STRING, STP_DATABASE_JDBC_CONNECTION_STRING: ResourceNotFoundException: Secrets Manager can't find the specified secret. \(the secret does not exist/);
+  expect(reason).not.toContain(rotated);
+  expect(reason).not.toContain(encodeURIComponent(rotated));
 });
 
 test('a deployment migrates, then seeds, a real PostgreSQL database; the seed\'s result is an output', async () => {

@@ -138,3 +138,26 @@ test('an invoke refused while the new role propagates (AccessDeniedException twi
   expect(runtime.log).toContain('invoke attempt 2 failed with AccessDeniedException: retrying in 2000 ms');
   await stack.delete();
 });
+
+test('a secret result: stored as a SecureString, answered with NoEcho; other resources still read its attributes', async () => {
+  const assembly = synth((stack) => {
+    const script = new DeploymentScript(stack, 'Echo', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      entry: ECHO_SCRIPT,
+      parameters: { token: 'tok-123' },
+      secretResult: true,
+    });
+    new ssm.StringParameter(stack, 'Reader', { stringValue: script.getResult('event') });
+  }, 'SecretResult');
+  const stack = harness.stack(assembly);
+
+  const created = await stack.create();
+
+  expect(created.status).toBe('CREATE_COMPLETE');
+  const [exchange] = created.exchangesOf('Echo', 'Create');
+  expect(exchange.response?.NoEcho).toBe(true);
+  expect(JSON.parse(String(stack.attribute('Echo', 'event')))).toEqual({ token: 'tok-123' });
+  const stored = harness.aws.parameterNames().filter((name) => name.startsWith('/cdk-deployment-script/SecretResult/')).map((name) => harness.aws.parameter(name)!);
+  expect(stored.map((p) => [p.type, p.value.includes('tok-123')])).toEqual([['SecureString', true]]);
+  await stack.delete();
+});

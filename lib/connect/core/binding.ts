@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /**
@@ -41,6 +42,13 @@ export interface TargetBinding {
   readonly variables?: { [variable: string]: string };
 
   /**
+   * Credentials the script gets from a secret when it runs, never in its configuration (a database's user and
+   * password): how the kind of script receives them is the script's business (`ScriptCompute.addRunTimeCredentials`).
+   * @default - none
+   */
+  readonly runTimeCredentials?: RunTimeCredentials;
+
+  /**
    * The VPC the target lives in; the script must run in it.
    * @default - the target is reached over the AWS APIs, outside any VPC
    */
@@ -51,4 +59,19 @@ export interface TargetBinding {
    * @default - none
    */
   readonly ingress?: Array<{ readonly peer: ec2.IConnectable; readonly port: ec2.Port; readonly description: string }>;
+}
+
+/**
+ * A secret whose values a script receives when it runs. A Lambda function's code fills `filled` (variables holding the
+ * user and password placeholders) from it; a container gets `fromSecret` as ECS secrets, read when the task starts.
+ * Variable names are without prefix and target name, as in `TargetBinding.variables`.
+ */
+export interface RunTimeCredentials {
+  readonly secret: secretsmanager.ISecret;
+  /** The variable that holds the secret's ARN. */
+  readonly secretArnVariable: string;
+  /** Variables (among `variables`) whose values hold the placeholders, for code that fills them when it runs. */
+  readonly filled: string[];
+  /** Variables that a container gets from the secret's JSON keys: variable → key. */
+  readonly fromSecret: { readonly [variable: string]: string };
 }

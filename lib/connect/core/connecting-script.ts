@@ -11,6 +11,17 @@ export interface ConnectingScript {
   readonly path: string;
   /** How messages name the script: `<kind> <path>`. */
   readonly where: string;
+  /**
+   * The placeholders the script's code replaces with a secret's user and password when it runs (a Lambda function's);
+   * absent: the code gets them in variables of their own (a container's ECS secrets).
+   */
+  readonly credentialPlaceholders?: CredentialPlaceholders;
+}
+
+/** Placeholders for a user name and password in a connection string. */
+export interface CredentialPlaceholders {
+  readonly user: string;
+  readonly password: string;
 }
 
 /** A `ConnectingScript` of the given kind at `path`. */

@@ -8,6 +8,10 @@ import { DatabaseTarget, DeploymentScript, DeploymentScriptProps, ScriptTrigger 
 import { ECHO_SCRIPT, newStack } from '../../support/template';
 import { idStartingWith, onlyId, render, scriptFunction, secretRef, targetVariables, warnings } from './helpers';
 
+/** The user and password in a script's connection strings: placeholders, filled from the secret when the script runs. */
+const USER = '${username}';
+const PASSWORD = '${password}';
+
 /** A script connected to `targets`. */
 function script(stack: Stack, targets: IConstruct[], props: Partial<DeploymentScriptProps> = {}): DeploymentScript {
   return new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, connectTo: targets, ...props });
@@ -120,8 +124,9 @@ describe('connectTo a database instance defined in the app', () => {
     const template = Template.fromStack(stack);
     const dbId = onlyId(template, 'AWS::RDS::DBInstance');
     const secretArn = `\${${onlyId(template, 'AWS::SecretsManager::SecretTargetAttachment')}}`;
-    const user = secretRef(secretArn, 'username');
-    const password = secretRef(secretArn, 'password');
+    // Read from the secret when the script runs: placeholders, which the script's shim fills.
+    const user = USER;
+    const password = PASSWORD;
     const host = `\${${dbId}.Endpoint.Address}`;
     expect(targetVariables(template, 'STP_MY_DATABASE_')).toStrictEqual({
       CONNECTION_STRING: c.url(user, password, host),
@@ -247,8 +252,9 @@ describe('connectTo an Aurora cluster defined in the app', () => {
     const template = Template.fromStack(stack);
     const clusterId = onlyId(template, 'AWS::RDS::DBCluster');
     const secretArn = `\${${onlyId(template, 'AWS::SecretsManager::SecretTargetAttachment')}}`;
-    const user = secretRef(secretArn, 'username');
-    const password = secretRef(secretArn, 'password');
+    // Read from the secret when the script runs: placeholders, which the script's shim fills.
+    const user = USER;
+    const password = PASSWORD;
     const host = `\${${clusterId}.Endpoint.Address}`;
     const reader = `\${${clusterId}.ReadEndpoint.Address}`;
     expect(targetVariables(template, 'STP_MAIN_DB_')).toStrictEqual({
@@ -340,8 +346,9 @@ describe('connectTo an imported database', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const user = secretRef(secretArn, 'username');
-    const password = secretRef(secretArn, 'password');
+    // Read from the secret when the script runs: placeholders, which the script's shim fills.
+    const user = USER;
+    const password = PASSWORD;
     const host = 'legacy.abc.eu-west-1.rds.amazonaws.com';
     expect(targetVariables(template, 'STP_LEGACY_DB_')).toStrictEqual({
       CONNECTION_STRING: `postgresql://${user}:${password}@${host}:5432/legacy`,

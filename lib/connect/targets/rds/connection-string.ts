@@ -12,7 +12,8 @@ export interface ConnectionParts {
   readonly port: string;
   /** The database to connect to; absent: none selected (MySQL and MariaDB only). */
   readonly database?: string;
-  readonly user: string;
+  /** Absent: no credentials at all (a container given them in variables of their own). */
+  readonly user?: string;
   /** Absent with IAM database authentication: the script signs a token at run time. */
   readonly password?: string;
 }
@@ -75,9 +76,9 @@ export function connectionString(family: EngineFamily, parts: ConnectionParts): 
   if (family === 'sqlserver') {
     return `sqlserver://${host}:${port}${sqlServerProperties(parts)}`;
   }
-  const credentials = password === undefined ? user : `${user}:${password}`;
+  const credentials = user === undefined ? '' : password === undefined ? `${user}@` : `${user}:${password}@`;
   const path = database === undefined ? '' : `/${database}`;
-  return `${family}://${credentials}@${host}:${port}${path}`;
+  return `${family}://${credentials}${host}:${port}${path}`;
 }
 
 /**
@@ -91,10 +92,10 @@ export function jdbcConnectionString(family: EngineFamily, parts: ConnectionPart
     case 'sqlserver':
       return `jdbc:sqlserver://${host}:${port}${sqlServerProperties(parts)}`;
     case 'oracle':
-      return `jdbc:oracle:thin:${password === undefined ? user : `${user}/${password}`}@${host}:${port}/${database ?? ''}`;
+      return `jdbc:oracle:thin:${user === undefined ? '' : password === undefined ? user : `${user}/${password}`}@${host}:${port}/${database ?? ''}`;
     default: {
-      const query = password === undefined ? `user=${user}` : `user=${user}&password=${password}`;
-      return `jdbc:${family}://${host}:${port}/${database ?? ''}?${query}`;
+      const query = user === undefined ? '' : password === undefined ? `?user=${user}` : `?user=${user}&password=${password}`;
+      return `jdbc:${family}://${host}:${port}/${database ?? ''}${query}`;
     }
   }
 }
@@ -102,7 +103,7 @@ export function jdbcConnectionString(family: EngineFamily, parts: ConnectionPart
 function sqlServerProperties({ database, user, password }: ConnectionParts): string {
   const properties = [
     ...database === undefined ? [] : [`databaseName=${database}`],
-    `user=${user}`,
+    ...user === undefined ? [] : [`user=${user}`],
     ...password === undefined ? [] : [`password=${password}`],
   ];
   return properties.map((p) => `;${p}`).join('');

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
-import { TargetBinding } from '../../core/binding';
+import { RunTimeCredentials, TargetBinding } from '../../core/binding';
 import { ConnectingScript } from '../../core/connecting-script';
 import { networkIngressDescription } from '../../core/ingress';
 import { hasMembers, tryMember } from '../../core/members';
@@ -12,6 +12,7 @@ import {
   connectionString, ConnectionParts, defaultDatabase, defaultPort, EngineFamily, engineFamily, jdbcConnectionString,
   KNOWN_ENGINE_TYPES, supportsIamAuthentication,
 } from './connection-string';
+import { DatabaseCredentials } from './database-credentials';
 import { DatabaseTargetOptions } from './database-target-options';
 
 export type DatabaseKind = 'instance' | 'cluster' | 'serverless';
@@ -97,12 +98,10 @@ export function bindDatabase(target: IConstruct, source: DatabaseSource, options
   } else if (!secret) {
     throw new Error(`${where} is ${KIND_LABELS[kind]} without a secret ('secret' is undefined), so the script has no user and password to connect with. `
       + `Give the secret that holds them ('username' and 'password' keys): ${fix} with 'secret', or connect with IAM database authentication ('iamAuthenticationUser').`);
-  } else {
-    warnOnUnsafePassword(target, secret);
   }
-  const credentials: Pick<ConnectionParts, 'user' | 'password'> = secret
-    ? { user: secret.secretValueFromJson('username').unsafeUnwrap(), password: secret.secretValueFromJson('password').unsafeUnwrap() }
-    : { user: iamUser! };
+  const embedded = secret !== undefined && options.credentials === DatabaseCredentials.EMBEDDED;
+  if (embedded) { warnOnUnsafePassword(target, secret); }
+  const credentials = credentialParts(script, secret, embedded, iamUser);
 
   const portString = Tokenization.stringifyNumber(port);
   const parts: ConnectionParts = { host, port: portString, database: databaseName, ...credentials };
@@ -123,6 +122,13 @@ export function bindDatabase(target: IConstruct, source: DatabaseSource, options
     variables.READER_HOST = reader.hostname;
   }
 
+  const runTimeCredentials: RunTimeCredentials | undefined = secret && !embedded ? {
+    secret,
+    secretArnVariable: 'SECRET_ARN',
+    filled: script.credentialPlaceholders ? Object.keys(variables).filter((name) => name.endsWith('CONNECTION_STRING')) : [],
+    fromSecret: script.credentialPlaceholders ? {} : { USERNAME: 'username', PASSWORD: 'password' },
+  } : undefined;
+
   const vpc = options.vpc ?? ownVpc(database);
   if (database.connections.securityGroups.length === 0) {
     Annotations.of(target).addWarningV2('cdk-deployment-script:databaseWithoutSecurityGroup',
@@ -132,6 +138,7 @@ export function bindDatabase(target: IConstruct, source: DatabaseSource, options
   return {
     kind: KIND_LABELS[kind].replace(/^an? /, ''),
     variables,
+    runTimeCredentials,
     vpc,
     ingress: [{ peer: database, port: ec2.Port.tcp(port), description: networkIngressDescription(script) }],
     grant: (grantee, placed) => {
@@ -146,6 +153,20 @@ export function bindDatabase(target: IConstruct, source: DatabaseSource, options
       }
     },
   };
+}
+
+/**
+ * The user and password in the connection strings. Embedded: dynamic references, which CloudFormation resolves into
+* the script's configuration. At run time: the script's placeholders, which its code fills from the secret when it
+ * runs (a function); or none (it gets `USERNAME` and `PASSWORD` as ECS secrets). With IAM authentication, the user alone.
+ */
+function credentialParts(script: ConnectingScript, secret: secretsmanager.ISecret | undefined, embedded: boolean,
+  iamUser: string | undefined): Pick<ConnectionParts, 'user' | 'password'> {
+  if (!secret) { return { user: iamUser! }; }
+  if (embedded) {
+    return { user: secret.secretValueFromJson('username').unsafeUnwrap(), password: secret.secretValueFromJson('password').unsafeUnwrap() };
+  }
+  return script.credentialPlaceholders ? { ...script.credentialPlaceholders } : {};
 }
 
 /**
@@ -231,8 +252,9 @@ function checkIamAuthentication(where: string, source: DatabaseSource, family: E
 }
 
 /**
- * Warns when the app generates the secret's password with characters that break connection strings. The
- * password reaches the script through a dynamic reference, which CloudFormation resolves without URL-encoding.
+ * Warns when the app generates the secret's password with characters that break connection strings, if the password
+ * is embedded: it reaches the script through a dynamic reference, which CloudFormation resolves without URL-encoding.
+ * (Read at run time, it is escaped for each string.)
  */
 function warnOnUnsafePassword(target: IConstruct, secret: secretsmanager.ISecret): void {
   const generate = generatedPasswordOptions(secret);
@@ -243,8 +265,8 @@ function warnOnUnsafePassword(target: IConstruct, secret: secretsmanager.ISecret
   if (unsafe.length === 0) { return; }
   Annotations.of(target).addWarningV2('cdk-deployment-script:urlUnsafePassword',
     `The password of ${secret.node.path} may contain ${unsafe.map((c) => JSON.stringify(c)).join(' ')}, which break the connection strings given to scripts `
-    + "(CloudFormation cannot URL-encode a secret). Add them to the secret's 'excludeCharacters' (rds.DatabaseSecret excludes them by default), "
-    + "or build the connection in the script from HOST, PORT, DB_NAME and the secret's user and password.");
+    + "(CloudFormation cannot URL-encode a secret it embeds: 'credentials' is DatabaseCredentials.EMBEDDED). Add them to the secret's 'excludeCharacters' "
+    + "(rds.DatabaseSecret excludes them by default), or read the credentials at run time (DatabaseCredentials.AT_RUN_TIME, the default), which escapes them.");
 }
 
 /** The `GenerateSecretString` of the secret's L1, when the app generates the secret (or attaches one it generates). */

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { DatabaseCredentials } from './database-credentials';
 
 /**
  * How to reach a relational database that the app does not fully describe: an imported reference
@@ -51,6 +52,15 @@ export interface DatabaseTargetOptions {
    * @default - the script connects with the user and password of the database's secret
    */
   readonly iamAuthenticationUser?: string;
+
+  /**
+   * How the script receives the secret's user name and password: read from the secret when it runs (current after a
+   * rotation, never in the function's configuration or the task definition), or embedded in its configuration by
+   * CloudFormation (`{{resolve:secretsmanager:…}}`). Not with `iamAuthenticationUser`, which uses no secret.
+   *
+   * @default DatabaseCredentials.AT_RUN_TIME
+   */
+  readonly credentials?: DatabaseCredentials;
 }
 
 /** Properties of a `DatabaseTarget` for a database instance. */

@@ -56,6 +56,9 @@ function validateOptions(path: string, source: DatabaseSource, options: Database
     if (Token.isUnresolved(options.iamAuthenticationUser) || options.iamAuthenticationUser === '') {
       throw new Error(`${where}: 'iamAuthenticationUser' is ${JSON.stringify(options.iamAuthenticationUser)}. Give the name of the database user, e.g. 'app_migrations'.`);
     }
+    if (options.credentials !== undefined) {
+      throw new Error(`${where}: 'credentials' is given with 'iamAuthenticationUser', which connects with a signed token and no secret. Remove 'credentials'.`);
+    }
     if (source.kind === 'serverless') {
       throw new Error(`${where}: 'iamAuthenticationUser' is given for an Aurora Serverless v1 cluster, which has no IAM database authentication. Remove it: the script connects with the cluster's secret.`);
     }

@@ -326,7 +326,7 @@ describe('connectTo', () => {
     const template = Template.fromStack(stack);
     const db = logicalId(stack, myDatabase);
     const secret = only(template, 'AWS::SecretsManager::SecretTargetAttachment').id;
-    const { environment } = container(template);
+    const { definition, environment } = container(template);
     expect(Object.keys(environment).sort()).toEqual([
       'STP_MY_DATABASE_CONNECTION_STRING', 'STP_MY_DATABASE_DB_NAME', 'STP_MY_DATABASE_HOST',
       'STP_MY_DATABASE_JDBC_CONNECTION_STRING', 'STP_MY_DATABASE_PORT', 'STP_MY_DATABASE_SECRET_ARN',
@@ -334,8 +334,10 @@ describe('connectTo', () => {
     expect(environment.STP_MY_DATABASE_HOST).toBe(`\${${db}.Endpoint.Address}`);
     expect(environment.STP_MY_DATABASE_PORT).toBe('5432');
     expect(environment.STP_MY_DATABASE_DB_NAME).toBe('app');
-    expect(environment.STP_MY_DATABASE_CONNECTION_STRING).toBe(
-      `postgresql://{{resolve:secretsmanager:\${${secret}}:SecretString:username::}}:{{resolve:secretsmanager:\${${secret}}:SecretString:password::}}@\${${db}.Endpoint.Address}:5432/app`);
+    // The credentials come as ECS secrets, read when the task starts: the task definition holds neither them nor a reference.
+    expect(environment.STP_MY_DATABASE_CONNECTION_STRING).toBe(`postgresql://\${${db}.Endpoint.Address}:5432/app`);
+    expect(JSON.stringify(definition)).not.toContain('{{resolve:');
+    expect((definition.Secrets as Array<{ Name: string }>).map((s) => s.Name).sort()).toEqual(['STP_MY_DATABASE_PASSWORD', 'STP_MY_DATABASE_USERNAME']);
 
     // Ingress on the database's security group from the task's, on 5432.
     const taskGroup = only(template, 'AWS::EC2::SecurityGroup', 'Migrate').id;

@@ -80,7 +80,8 @@ describe('the application stack', () => {
     const definition = (Object.entries(template.findResources('AWS::ECS::TaskDefinition')).find(([key]) => key.startsWith('Migrate'))![1] as any)
       .Properties.ContainerDefinitions[0];
     expect(definition.Environment.map((v: any) => v.Name)).toEqual(expect.arrayContaining(['STP_DATABASE_HOST', 'STP_DATABASE_PORT', 'STP_DATABASE_DB_NAME']));
-    expect(definition.Secrets.map((s: any) => s.Name)).toEqual(['DB_USERNAME', 'DB_PASSWORD']);
+    // The app's own (config/database.php reads them), and connectTo's, both read by ECS when the task starts.
+    expect(definition.Secrets.map((s: any) => s.Name)).toEqual(['DB_USERNAME', 'DB_PASSWORD', 'STP_DATABASE_USERNAME', 'STP_DATABASE_PASSWORD']);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 5432,
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseSecurityGroup'), 'GroupId'] },

@@ -266,7 +266,7 @@ describe('the stored result: attributes kept for the updates that do not run the
     expect(fake.invocations).toHaveLength(1); // the Create's
     // The rollback then records the parameters it rolled back to (see 'the record of the last deployment').
     expect(fake.ssmCalls.map((c) => c.operation)).toEqual(['PutParameter', 'GetParameter', 'PutParameter']);
-    expect(fake.ssmCallsOf('GetParameter')[0].input).toEqual({ Name: PARAMETER });
+    expect(fake.ssmCallsOf('GetParameter')[0].input).toEqual({ Name: PARAMETER, WithDecryption: true }); // a secret result is a SecureString
     expect(output.text()).toContain(`stored result ${PARAMETER}: userId, count`);
   });
 

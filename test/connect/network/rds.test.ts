@@ -4,9 +4,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
-import { DatabaseTarget, DeploymentScript, DeploymentScriptProps, ScriptTrigger } from '../../../lib';
+import { DatabaseCredentials, DatabaseTarget, DeploymentScript, DeploymentScriptProps, ScriptTrigger } from '../../../lib';
 import { ECHO_SCRIPT, newStack } from '../../support/template';
-import { idStartingWith, onlyId, render, scriptFunction, secretRef, targetVariables, warnings } from './helpers';
+import { idStartingWith, onlyId, render, scriptFunction, targetVariables, warnings } from './helpers';
 
 /** The user and password in a script's connection strings: placeholders, filled from the secret when the script runs. */
 const USER = '${username}';
@@ -141,7 +141,7 @@ describe('connectTo a database instance defined in the app', () => {
     expectSecretRead(template, { Ref: onlyId(template, 'AWS::SecretsManager::SecretTargetAttachment') });
   });
 
-  test('the connection string is an Fn::Join of dynamic references and endpoint attributes: no password in the template', () => {
+  test('by default the connection string holds placeholders the script fills when it runs: no secret, not even a reference', () => {
     // GIVEN
     const { stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
@@ -153,6 +153,27 @@ describe('connectTo a database instance defined in the app', () => {
 
     // WHEN
     script(stack, [db]);
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const environment = JSON.stringify(scriptFunction(template).properties.Environment);
+    expect(environment).not.toContain('{{resolve:');
+    expect(targetVariables(template, 'STP_MY_DATABASE_').CONNECTION_STRING)
+      .toMatch(/^postgresql:\/\/\$\{username\}:\$\{password\}@\$\{myDatabase[A-F0-9]{8}\.Endpoint\.Address\}:5432\/postgres$/);
+  });
+
+  test('with embedded credentials, the connection string is an Fn::Join of dynamic references and endpoint attributes: no password in the template', () => {
+    // GIVEN
+    const { stack } = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
+    const instance = new rds.DatabaseInstance(stack, 'Db', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+      vpc,
+      credentials: rds.Credentials.fromGeneratedSecret('app_admin'),
+    });
+
+    // WHEN
+    script(stack, [DatabaseTarget.fromInstance(stack, 'myDatabase', { instance, credentials: DatabaseCredentials.EMBEDDED })]);
 
     // THEN
     const template = Template.fromStack(stack);
@@ -169,7 +190,7 @@ describe('connectTo a database instance defined in the app', () => {
     });
     const withoutReferences = targetVariables(template, 'STP_MY_DATABASE_').CONNECTION_STRING
       .replace(/\{\{resolve:secretsmanager:.*?::\}\}/g, '<ref>');
-    expect(withoutReferences).toMatch(/^postgresql:\/\/<ref>:<ref>@\$\{myDatabase[A-F0-9]{8}\.Endpoint\.Address\}:5432\/postgres$/);
+    expect(withoutReferences).toMatch(/^postgresql:\/\/<ref>:<ref>@\$\{Db[A-F0-9]{8}\.Endpoint\.Address\}:5432\/postgres$/);
   });
 
   test('a password known to the app stays out of the script: its variables only refer to the secret', () => {
@@ -191,7 +212,7 @@ describe('connectTo a database instance defined in the app', () => {
     // THEN the secret holds it (the app wrote it there), the script's function does not
     const template = Template.fromStack(stack);
     expect(JSON.stringify(template.findResources('AWS::SecretsManager::Secret'))).toContain('CANARY');
-    expect(targetVariables(template, 'STP_MY_DATABASE_').CONNECTION_STRING).toContain(':SecretString:password::}}@');
+    expect(targetVariables(template, 'STP_MY_DATABASE_').CONNECTION_STRING).toContain('${username}:${password}@');
     expect(JSON.stringify(scriptFunction(template).properties)).not.toContain('CANARY');
   });
 
@@ -212,16 +233,18 @@ describe('connectTo a database instance defined in the app', () => {
     expect(vars.CONNECTION_STRING).toMatch(/:5432\/reports$/);
   });
 
-  test('a password generated with URL-unsafe characters is warned about; the default exclusions are not', () => {
+  test('embedded in a URL, a password generated with URL-unsafe characters is warned about; the default exclusions are not', () => {
     // GIVEN
     const { stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
     const risky = new rds.DatabaseInstance(stack, 'Risky', { engine, vpc, credentials: rds.Credentials.fromGeneratedSecret('admin', { excludeCharacters: '"@/\\' }) });
     const safe = new rds.DatabaseInstance(stack, 'Safe', { engine, vpc });
+    const embedded = (id: string, instance: rds.DatabaseInstance) =>
+      DatabaseTarget.fromInstance(stack, id, { instance, credentials: DatabaseCredentials.EMBEDDED });
 
     // WHEN
-    script(stack, [risky, safe]);
+    script(stack, [embedded('riskyTarget', risky), embedded('safeTarget', safe)]);
 
     // THEN
     const messages = warnings(stack, 'cdk-deployment-script:urlUnsafePassword');
@@ -290,7 +313,7 @@ describe('connectTo an Aurora cluster defined in the app', () => {
     const template = Template.fromStack(stack);
     const vars = targetVariables(template, 'STP_ORDERS_DB_');
     expect(Object.keys(vars).sort()).toStrictEqual(['CONNECTION_STRING', 'HOST', 'JDBC_CONNECTION_STRING', 'PORT', 'SECRET_ARN']);
-    expect(vars.CONNECTION_STRING).toMatch(/^mysql:\/\/\{\{resolve:secretsmanager:.*@\$\{ordersDb[A-Z0-9]+\.Endpoint\.Address\}:3306$/);
+    expect(vars.CONNECTION_STRING).toMatch(/^mysql:\/\/\$\{username\}:\$\{password\}@\$\{ordersDb[A-Z0-9]+\.Endpoint\.Address\}:3306$/);
     expectIngress(template, { 'Fn::GetAtt': [idStartingWith(template, 'AWS::EC2::SecurityGroup', 'ordersDbSecurityGroup'), 'GroupId'] }, 3306);
   });
 });

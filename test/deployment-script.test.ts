@@ -12,7 +12,7 @@ import { DeploymentScript, RunPolicy, ScriptTrigger } from '../lib';
 import { ECHO_SCRIPT, newStack, PYTHON_SCRIPT_DIR, scriptIds } from './support/template';
 
 describe('DeploymentScript', () => {
-  test('the SPEC example synthesizes: a custom resource carrying the script, its parameters and its trigger', () => {
+  test('the README\'s first example synthesizes: a custom resource carrying the script, its parameters and its trigger', () => {
     // GIVEN
     const { stack } = newStack();
     const api = new apigwv2.HttpApi(stack, 'myHttpApi');

@@ -12,7 +12,7 @@ import { DeploymentScript, ScriptTrigger } from '../../lib';
 import { ECHO_SCRIPT } from '../support/template';
 import { connectStack } from './aws-api/support';
 
-/** The SPEC's connectTo example, end to end in one stack. */
+/** The README's connectTo example, end to end in one stack: the targets and variable names it documents. */
 describe('one script connected to the stack\'s resources', () => {
   // GIVEN
   const stack = connectStack();
@@ -35,7 +35,7 @@ describe('one script connected to the stack\'s resources', () => {
   const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Stack/Script') } }))[0];
   const variables = fn.Properties.Environment.Variables;
 
-  test('the SPEC\'s variable names', () => {
+  test('the variable names the README documents', () => {
     expect(Object.keys(variables).filter((key) => key.startsWith('STP_')).sort()).toEqual([
       'STP_IMPORTED_BUCKET_ARN', 'STP_IMPORTED_BUCKET_NAME',
       'STP_MY_BUCKET_ARN', 'STP_MY_BUCKET_NAME',

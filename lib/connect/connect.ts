@@ -1,4 +1,4 @@
-import { IConstruct, Node } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AccessLevel } from './access-level';
 
 /**
@@ -28,9 +28,10 @@ const CONNECT = Symbol.for('cdk-deployment-script.Connect');
  * A `connectTo` target with options, for the `connectTo` prop, which lists constructs:
  * `connectTo: [bucket, Connect.readOnly(table), Connect.to(queue, { name: 'JOBS' })]`.
  *
- * It stands for the target (its `node` is the target's), so it can be listed wherever the target can.
+ * A construct, so that it can be listed wherever the target can, in every jsii language: a child of the target
+ * that creates no resource.
  */
-export class Connect implements IConstruct {
+export class Connect extends Construct {
   /** `target`, read only (`AccessLevel.READ`): a smoke test or a report gets no write or delete permission. */
   public static readOnly(target: IConstruct): Connect {
     return Connect.to(target, { access: AccessLevel.READ });
@@ -39,7 +40,9 @@ export class Connect implements IConstruct {
   /** `target` with the given options: its access level, its name in the variables. */
   public static to(target: IConstruct, options: ConnectOptions): Connect {
     const entry = connectOptionsOf(target, options);
-    return new Connect(entry.target, entry.options);
+    let index = 0;
+    while (entry.target.node.tryFindChild(`Connect${index}`)) { index++; }
+    return new Connect(entry.target, `Connect${index}`, entry.options);
   }
 
   /** The construct connected to. */
@@ -48,13 +51,10 @@ export class Connect implements IConstruct {
   /** The options it is connected with. */
   public readonly options: ConnectOptions;
 
-  /** The target's node: its path and id name it in messages and variables. */
-  public readonly node: Node;
-
-  private constructor(target: IConstruct, options: ConnectOptions) {
+  private constructor(target: IConstruct, id: string, options: ConnectOptions) {
+    super(target as Construct, id);
     this.target = target;
     this.options = options;
-    this.node = target.node;
     Object.defineProperty(this, CONNECT, { value: true });
   }
 }

@@ -1,4 +1,4 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -230,11 +230,13 @@ describe('Connect in the connectTo prop', () => {
     expect(actionsOf(scriptStatements(script))).not.toContain('s3:PutObject');
   });
 
-  test('stands for its target: its node is the target\'s', () => {
+  test('stands for its target: a child of it that creates no resource, in every jsii language a construct', () => {
     const stack = connectStack();
     const bucket = new s3.Bucket(stack, 'reports');
     const connect = Connect.readOnly(bucket);
-    expect(connect.node).toBe(bucket.node);
+    expect(connect.node.scope).toBe(bucket);
+    expect(Connect.readOnly(bucket).node.id).toBe('Connect1');
+    expect(connect.node.findAll().filter((c) => c instanceof CfnResource)).toEqual([]);
     expect(connect.target).toBe(bucket);
     expect(connect.options).toEqual({ access: AccessLevel.READ });
   });
@@ -321,8 +323,9 @@ describe('a level a target cannot honour is rejected at synth, naming the prop, 
   test.each(REJECTIONS)('$title: a DeploymentScript and a DeploymentTask, in the prop and with connectTo()', ({ target, message }) => {
     const { app, stack, vpc } = world();
     const t = target(stack, vpc);
-    rejectsCleanly(app, () => script(stack, vpc, [Connect.readOnly(t)]), `DeploymentScript Stack/Script: ${message}`);
-    rejectsCleanly(app, () => task(stack, vpc, [Connect.readOnly(t)]), `DeploymentTask Stack/Task: ${message}`);
+    const readOnly = Connect.readOnly(t);
+    rejectsCleanly(app, () => script(stack, vpc, [readOnly]), `DeploymentScript Stack/Script: ${message}`);
+    rejectsCleanly(app, () => task(stack, vpc, [readOnly]), `DeploymentTask Stack/Task: ${message}`);
 
     const later = script(stack, vpc, []);
     const template = () => JSON.stringify(Template.fromStack(stack).toJSON());
@@ -335,9 +338,11 @@ describe('a level a target cannot honour is rejected at synth, naming the prop, 
     const { app, stack, vpc } = world();
     const bucket = new s3.Bucket(stack, 'reports');
     const bus = new events.EventBus(stack, 'bus');
-    rejectsCleanly(app, () => script(stack, vpc, [Connect.to(bucket, { access: 'READ_ONLY' as AccessLevel })]),
+    const readOnlyBucket = Connect.to(bucket, { access: 'READ_ONLY' as AccessLevel });
+    const readBus = Connect.to(bus, { access: 'read' as AccessLevel });
+    rejectsCleanly(app, () => script(stack, vpc, [readOnlyBucket]),
       "DeploymentScript Stack/Script: 'access' of connectTo target Stack/reports (S3 bucket) is \"READ_ONLY\". Give AccessLevel.READ or AccessLevel.READ_WRITE, or leave 'access' out.");
-    rejectsCleanly(app, () => task(stack, vpc, [Connect.to(bus, { access: 'read' as AccessLevel })]),
+    rejectsCleanly(app, () => task(stack, vpc, [readBus]),
       "DeploymentTask Stack/Task: 'access' of connectTo target Stack/bus (EventBridge event bus) is \"read\". Give AccessLevel.READ_WRITE, or leave 'access' out.");
   });
 });

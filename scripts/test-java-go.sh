@@ -62,9 +62,11 @@ step "Go app (go run)"
 
 # What Construct Hub shows of the npm package for Java and Go: jsii-docgen, run as Construct Hub runs it, on the
 # package installed from dist/js's tarball, whose rosetta tablet must translate every example (the package has no
-# fixture for rosetta to compile them again with).
-docs=$build/construct-hub
-rm -rf "$docs"
+# fixture for rosetta to compile them again with). The package is unpacked outside the repository: jsii-docgen
+# (`npm run docgen`) reads every .jsii under the project and would document this copy too.
+rm -rf "$build/construct-hub" # where earlier versions of this script unpacked it
+docs=$(mktemp -d "${TMPDIR:-/tmp}/cds-construct-hub.XXXXXX")
+trap 'rm -rf "$docs"' EXIT
 mkdir -p "$docs/node_modules/cdk-deployment-script/node_modules"
 tar xzf dist/js/*.tgz -C "$docs/node_modules/cdk-deployment-script" --strip-components=1
 for dependency in aws-cdk-lib constructs; do

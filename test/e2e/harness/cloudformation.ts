@@ -17,7 +17,10 @@
  * Custom resources the harness serves (deployment scripts by default) go to their service token's function
  * for real: the event is the one CloudFormation sends (properties as strings, a presigned-looking
  * `ResponseURL`), the function is invoked asynchronously, and its answer is taken from the HTTPS server and
- * checked as CloudFormation checks it (at most 4096 bytes, ids matching the request). Other resources get
+ * checked as CloudFormation checks it (at most 4096 bytes, ids matching the request). An answer that does not come
+ * within the resource's `ServiceTimeout` (the property as the template gives it; 3600 s without it) fails the
+ * resource with CloudFormation's message, and a Create's rollback sends a Delete with a physical id CloudFormation
+ * makes up: see `awaitAnswer`. Other resources get
  * physical ids and attributes of the right shape (see resource-types.ts), and tests can take part through
  * `onResource` (e.g. create a real database user). Sequential: where CloudFormation would work in parallel,
  * the harness takes the template's order.
@@ -27,7 +30,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AssemblyStack, Template, TemplateResource } from './assembly';
 import { codeDirectory, readStack } from './assembly';
-import { creationOrder, evaluateCondition, mapStrings, resolveValue, type ResolveContext } from './intrinsics';
+import { creationOrder, evaluateCondition, mapStrings, resolveValue, resourceDependencies, type ResolveContext } from './intrinsics';
 import type { FunctionConfiguration, Invocation, LambdaEmulator } from './lambda';
 import { generatePassword, physicalResource } from './resource-types';
 import type { ReceivedResponse, ResponseServer } from './response-server';
@@ -55,6 +58,8 @@ export interface CustomResourceExchange {
   readonly problem?: string;
   /** The invocation of the service token's function. */
   readonly invocation: Invocation;
+  /** Set when no answer came within the resource's `ServiceTimeout`: the seconds CloudFormation waited, its value. */
+  readonly timedOutAfterSeconds?: number;
 }
 
 export interface CustomResourceResponse {
@@ -76,6 +81,8 @@ export interface StackEvent {
   readonly status: string;
   readonly stackStatus: string;
   readonly reason?: string;
+  /** When it happened, on the harness's clock (`LambdaEmulator.clock`, milliseconds since the epoch). */
+  readonly timestamp?: number;
 }
 
 export interface OperationResult {
@@ -129,6 +136,8 @@ export interface StackServices {
   setSsmParameter(name: string, value: string): void;
   rewriteUrls(value: string): string;
   serves(resourceType: string, logicalId: string): boolean;
+  /** Real milliseconds per second of a custom resource's `ServiceTimeout`; see `Harness.serviceTimeoutScale`. */
+  serviceTimeoutScale?(): number | undefined;
   onResource(event: ResourceHookEvent): Promise<void | ResourceHookResult>;
 }
 
@@ -177,7 +186,10 @@ export class SecretStore {
   }
 }
 
+/** How long an answer may take to arrive once the functions that could send it have ended (real time). */
 const TIMEOUT_FOR_ANSWER_MS = 2000;
+/** CloudFormation's wait for a custom resource without `ServiceTimeout`: an hour. */
+const DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600;
 
 /** One stack, as CloudFormation keeps it between operations. */
 export class DeployedStack {
@@ -268,8 +280,8 @@ export class DeployedStack {
         return;
       }
       this.setStatus('ROLLBACK_IN_PROGRESS');
-      await this.deleteAll(this.activeOrder(template).filter((id) => this.resources.has(id)).reverse(), template);
-      this.setStatus('ROLLBACK_COMPLETE');
+      const failures = await this.deleteAll(this.activeOrder(template).filter((id) => this.resources.has(id)).reverse(), template);
+      this.setStatus(failures > 0 ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE');
     });
   }
 
@@ -375,7 +387,7 @@ export class DeployedStack {
   }
 
   private event(logicalId: string, resourceType: string, status: string, reason?: string): void {
-    this.current?.events.push({ logicalId, resourceType, status, stackStatus: this.status, ...(reason ? { reason } : {}) });
+    this.current?.events.push({ logicalId, resourceType, status, stackStatus: this.status, ...(reason ? { reason } : {}), timestamp: this.services.lambda.clock.now() });
   }
 
   private requireTemplate(): Template {
@@ -555,19 +567,31 @@ export class DeployedStack {
     }
   }
 
-  /** Deletes resources in the given order; returns how many failed. */
+  /**
+   * Deletes resources in the given order; returns how many failed. What a resource that failed to delete depends on
+   * stays, as CloudFormation deletes a resource only after those that depend on it (a custom resource's provider
+   * function outlives the custom resource it could not delete).
+   */
   private async deleteAll(ids: string[], template: Template): Promise<number> {
     let failures = 0;
+    const kept = new Set<string>();
     for (const id of ids) {
       const state = this.resources.get(id);
       if (!state) continue;
+      if ([...kept].some((k) => k in template.Resources && resourceDependencies(template, k).has(id))) {
+        kept.add(id);
+        continue;
+      }
       const policy = template.Resources[id]?.DeletionPolicy ?? state.definition.DeletionPolicy;
       if (policy === 'Retain' || (policy === 'RetainExceptOnCreate' && this.status !== 'ROLLBACK_IN_PROGRESS')) {
         this.resources.delete(id);
         this.event(id, state.type, 'DELETE_SKIPPED');
         continue;
       }
-      if (!(await this.deleteState(state))) failures++;
+      if (!(await this.deleteState(state))) {
+        failures++;
+        kept.add(id);
+      }
     }
     return failures;
   }
@@ -751,11 +775,19 @@ export class DeployedStack {
       ...(requestType === 'Update' ? { OldResourceProperties: previous!.properties } : {}),
     };
     const stackStatus = this.status;
-    const invocation = await this.services.lambda.invoke(fn.functionName, JSON.stringify(request), { invocationType: 'Event' });
+    const abort = new AbortController();
+    const invoked = this.services.lambda.invoke(fn.functionName, JSON.stringify(request), { invocationType: 'Event', signal: abort.signal });
     // An asynchronous provider's onEvent has started its waiter: the answer comes when the waiter ends.
-    await this.services.stepFunctions.settle();
-    const received = await this.services.responses.waitFor(path, TIMEOUT_FOR_ANSWER_MS);
-    const { response, problem } = checkAnswer(request, received, this.services.responses.responses(path).length);
+    const ended = invoked.then(() => this.services.stepFunctions.settle());
+    const serviceTimeout = props.ServiceTimeout === undefined ? DEFAULT_SERVICE_TIMEOUT_SECONDS : Number(props.ServiceTimeout);
+    const timedOutAfterSeconds = await this.awaitAnswer(path, serviceTimeout, ended);
+    if (timedOutAfterSeconds !== undefined) abort.abort();
+    const invocation = await invoked;
+    if (timedOutAfterSeconds === undefined) await ended;
+    const received = this.services.responses.responses(path)[0];
+    const { response, problem } = timedOutAfterSeconds === undefined
+      ? checkAnswer(request, received, this.services.responses.responses(path).length)
+      : { response: undefined, problem: undefined };
     const exchange: CustomResourceExchange = {
       logicalId: id,
       resourceType: definition.Type,
@@ -767,8 +799,15 @@ export class DeployedStack {
       bytes: received?.bytes,
       problem,
       invocation,
+      ...(timedOutAfterSeconds === undefined ? {} : { timedOutAfterSeconds }),
     };
     this.current?.exchanges.push(exchange);
+    if (timedOutAfterSeconds !== undefined) {
+      // CloudFormation gives up; the physical id of a Create that never answered is one it makes up (its generated-name
+      // form), which the rollback's Delete carries.
+      const physicalId = requestType === 'Create' ? `${this.stackName}-${id}-${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}` : undefined;
+      throw new ResourceFailure(id, `CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`, physicalId);
+    }
     if (problem || !response) {
       const log = invocation.log.length > 3000 ? `…${invocation.log.slice(-3000)}` : invocation.log;
       throw new ResourceFailure(id, `CloudFormation did not get a usable answer from the custom resource (it would wait for the resource's timeout, up to an hour): ${problem}\n--- log of ${fn.functionName} ---\n${log}`);
@@ -777,6 +816,53 @@ export class DeployedStack {
       throw new ResourceFailure(id, `Received response status [FAILED] from custom resource. Message returned: ${response.Reason ?? ''} (RequestId: ${requestId})`, response.PhysicalResourceId);
     }
     return response;
+  }
+
+  /**
+   * Waits for the answer at `path` as CloudFormation does: up to `serviceTimeoutSeconds` from the request. Returns
+   * `undefined` when an answer arrived in time, or the seconds CloudFormation waited when none did.
+   *
+   * The time counted is the harness's: real time (each `Harness.serviceTimeoutScale` real milliseconds one second, so
+   * that a function that hangs is given up in seconds) plus the waits the harness's clock skipped meanwhile (a waiter's
+   * polls: an answer that comes after more of them than the timeout holds comes too late). Once the functions that
+   * could answer have ended (`ended`: the invocation and the waiters it started) and no answer arrived within
+   * `TIMEOUT_FOR_ANSWER_MS`, none can come: the rest of the timeout passes at once. When CloudFormation gives up, the
+   * harness's clock has moved on by the whole timeout.
+   */
+  private async awaitAnswer(path: string, serviceTimeoutSeconds: number, ended: Promise<unknown>): Promise<number | undefined> {
+    const clock = this.services.lambda.clock;
+    const scale = this.services.serviceTimeoutScale?.() ?? 1000;
+    const startReal = Date.now();
+    const startOffset = clock.offsetMs;
+    const limitMs = serviceTimeoutSeconds * 1000;
+    const elapsedMs = () => (Date.now() - startReal) * 1000 / scale + (clock.offsetMs - startOffset);
+    let arrivedAfterMs: number | undefined;
+    let endedAt: number | undefined;
+    let wake = () => {};
+    this.services.responses.onAnswer(path, () => {
+      arrivedAfterMs = elapsedMs();
+      wake();
+    });
+    void ended.then(() => undefined, () => undefined).then(() => {
+      endedAt = Date.now();
+      wake();
+    });
+    for (;;) {
+      if (arrivedAfterMs !== undefined && arrivedAfterMs <= limitMs) return undefined;
+      const remainingMs = limitMs - elapsedMs();
+      const graceMs = endedAt === undefined ? Infinity : TIMEOUT_FOR_ANSWER_MS - (Date.now() - endedAt);
+      if (arrivedAfterMs !== undefined || remainingMs <= 0 || graceMs <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, Math.min(remainingMs * scale / 1000, graceMs)));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => {};
+    }
+    clock.skip(Math.max(0, limitMs - (Date.now() - startReal) - (clock.offsetMs - startOffset)));
+    return serviceTimeoutSeconds;
   }
 }
 

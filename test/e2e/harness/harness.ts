@@ -56,6 +56,14 @@ export interface HarnessOptions {
    * @default - the deployment scripts and tasks (`Custom::DeploymentScript`, `Custom::DeploymentTask`)
    */
   readonly serveCustomResource?: (resourceType: string, logicalId: string) => boolean;
+  /**
+   * Real milliseconds that count as one second of a custom resource's `ServiceTimeout` while CloudFormation waits for
+   * its answer: e.g. 10 gives up on a function that hangs after 7.2 s for a `ServiceTimeout` of 720. A wait that no
+   * function can end any more passes at once whatever the scale (see `DeployedStack`'s `awaitAnswer`).
+   *
+   * @default 1000 (real time)
+   */
+  readonly serviceTimeoutScale?: number;
 }
 
 /** A request to a service the harness does not emulate. */
@@ -83,6 +91,8 @@ export class Harness {
   readonly unexpectedRequests: UnexpectedRequest[];
   /** Called for every resource the harness does not run itself; replaceable between deployments. */
   onResource?: ResourceHook;
+  /** See `HarnessOptions.serviceTimeoutScale`; replaceable between deployments. */
+  serviceTimeoutScale?: number;
   private readonly urlMappings: Array<[string, string]> = [];
   private readonly stacks: DeployedStack[] = [];
 
@@ -95,6 +105,7 @@ export class Harness {
   ) {
     this.unexpectedRequests = catchAll.requests;
     this.onResource = options.onResource;
+    this.serviceTimeoutScale = options.serviceTimeoutScale;
     this.aws.setParameter('/cdk-bootstrap/hnb659fds/version', '30');
     for (const [name, value] of Object.entries(options.ssmParameters ?? {})) this.aws.setParameter(name, value);
     for (const [name, value] of Object.entries(options.secrets ?? {})) {
@@ -147,6 +158,7 @@ export class Harness {
       stepFunctions: this.stepFunctions,
       serves: this.options.serveCustomResource ?? ((type) => type === 'Custom::DeploymentScript' || type === 'Custom::DeploymentTask'),
       onResource: async (event: ResourceHookEvent): Promise<void | ResourceHookResult> => this.onResource?.(event),
+      serviceTimeoutScale: () => this.serviceTimeoutScale,
     }, assemblyStack, options);
     this.stacks.push(stack);
     return stack;

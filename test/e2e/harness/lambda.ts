@@ -7,6 +7,12 @@
  * `Timeout`, the process killed and `Sandbox.Timedout` returned.
  *
  * A fresh process per invocation: every invocation is a cold start, which Lambda may always do.
+ *
+ * Faults below the function's code: `kill` ends the process of each of the next invocations as it starts (SIGKILL, as
+ * Lambda ends a sandbox that ran out of memory), `hang` stops it (SIGSTOP: a function blocked on a call that never
+ * returns, until its `Timeout`). Either applies to every invocation until `revive` (or `count` of them): the harness
+ * does not replay Lambda's two retries of a failed asynchronous invocation, so a fault meant to outlast them applies to
+ * every invocation, as a function that fails on every attempt does.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -109,6 +115,7 @@ export class LambdaEmulator {
   readonly clock = new HarnessClock();
   private readonly functions = new Map<string, FunctionConfiguration>();
   private readonly faults = new Map<string, LambdaOutcome[]>();
+  private readonly processFaults = new Map<string, { kind: 'kill' | 'hang'; remaining: number }>();
   private readonly sdkPath: string;
 
   constructor(private readonly options: LambdaEmulatorOptions) {
@@ -144,6 +151,7 @@ export class LambdaEmulator {
   unregister(functionName: string): void {
     this.functions.delete(functionName);
     this.faults.delete(functionName);
+    this.processFaults.delete(functionName);
   }
 
   /** The function a name, ARN or partial ARN designates. */
@@ -154,6 +162,27 @@ export class LambdaEmulator {
   /** Answers the next Invoke requests for the function with these service errors, before running it again. */
   injectFaults(functionName: string, ...outcomes: LambdaOutcome[]): void {
     this.faults.set(functionKey(functionName), [...this.faults.get(functionKey(functionName)) ?? [], ...outcomes]);
+  }
+
+  /**
+   * The next `count` invocations of the function (all of them by default) are killed as their process starts: Invoke
+   * reports `Runtime.ExitError` (signal: killed), and nothing the function would have done happens.
+   */
+  kill(functionName: string, count = Infinity): void {
+    this.processFaults.set(functionKey(functionName), { kind: 'kill', remaining: count });
+  }
+
+  /**
+   * The next `count` invocations of the function (all of them by default) hang as their process starts: nothing happens
+   * until the function's `Timeout` ends it (`Sandbox.Timedout`), or the caller aborts the invocation.
+   */
+  hang(functionName: string, count = Infinity): void {
+    this.processFaults.set(functionKey(functionName), { kind: 'hang', remaining: count });
+  }
+
+  /** Ends `kill` and `hang`: the next invocations run. */
+  revive(functionName: string): void {
+    this.processFaults.delete(functionKey(functionName));
   }
 
   /** The invocations of one function. */
@@ -188,7 +217,7 @@ export class LambdaEmulator {
   };
 
   /** Runs one invocation of a function. */
-  async invoke(functionName: string, payload: string, options: { requestId?: string; invocationType?: string; clientContext?: unknown } = {}): Promise<Invocation> {
+  async invoke(functionName: string, payload: string, options: InvokeOptions = {}): Promise<Invocation> {
     const config = this.find(functionName);
     if (!config) throw new Error(`ResourceNotFoundException: Function not found: ${functionName}`);
     const requestId = options.requestId ?? randomUUID();
@@ -243,6 +272,12 @@ export class LambdaEmulator {
     const logFd = openSync(logFile, 'a');
     const child = spawn(command, args, { cwd: config.codeDirectory, env, stdio: ['ignore', logFd, logFd, 'pipe'] });
     closeSync(logFd);
+    const fault = this.takeProcessFault(config.functionName);
+    if (fault === 'kill') child.kill('SIGKILL');
+    if (fault === 'hang') child.kill('SIGSTOP');
+    const abort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));
@@ -269,6 +304,7 @@ export class LambdaEmulator {
     // Lambda freezes the sandbox when the handler answers; the harness ends the process (and its log).
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
+    options.signal?.removeEventListener('abort', abort);
     const durationMs = Date.now() - start;
 
     let response: string;
@@ -331,6 +367,21 @@ export class LambdaEmulator {
     this.invocations.push(invocation);
     return invocation;
   }
+
+  private takeProcessFault(functionName: string): 'kill' | 'hang' | undefined {
+    const fault = this.processFaults.get(functionName);
+    if (!fault) return undefined;
+    if (--fault.remaining <= 0) this.processFaults.delete(functionName);
+    return fault.kind;
+  }
+}
+
+export interface InvokeOptions {
+  readonly requestId?: string;
+  readonly invocationType?: string;
+  readonly clientContext?: unknown;
+  /** Ends the invocation's process when aborted (it is reported as killed): for a caller that stopped waiting. */
+  readonly signal?: AbortSignal;
 }
 
 /** The key a function is known by: its name, whether given as a name, an ARN or a partial ARN. */

@@ -49,6 +49,7 @@ export class ResponseServer {
   private readonly server: Server;
   private readonly received = new Map<string, ReceivedResponse[]>();
   private readonly waiters = new Map<string, () => void>();
+  private readonly listeners = new Map<string, Set<() => void>>();
 
   private constructor(certificates: { caFile: string; keyFile: string; certFile: string }) {
     this.caFile = certificates.caFile;
@@ -67,6 +68,8 @@ export class ResponseServer {
         known.push({ method: req.method ?? '', headers: req.headers, body: body.toString('utf8'), bytes: body.length });
         res.writeHead(200).end();
         this.waiters.get(path)?.();
+        for (const listener of this.listeners.get(path) ?? []) listener();
+        this.listeners.delete(path);
       });
     });
   }
@@ -99,6 +102,15 @@ export class ResponseServer {
     });
     this.waiters.delete(path);
     return this.responses(path)[0];
+  }
+
+  /** Calls `listener` once, when the first answer arrives at the path (at once if one has). */
+  onAnswer(path: string, listener: () => void): void {
+    if (this.responses(path).length > 0) {
+      listener();
+      return;
+    }
+    this.listeners.set(path, (this.listeners.get(path) ?? new Set()).add(listener));
   }
 
   async close(): Promise<void> {

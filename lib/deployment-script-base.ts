@@ -12,7 +12,7 @@ import { AnalysisValue, ScriptRegistry } from './private/registry';
 import { ScriptRef } from './private/script-ref';
 import {
   checkRunAfter, checkRunBefore, environmentSource, markDeploymentScript, planVariables, retryProperties, ScriptCompute, ScriptResourceSpec,
-  serviceTimeoutOf,
+  serviceTimeoutOf, undoProperties,
 } from './private/script-support';
 import { ConnectedVariables, ScriptVariables } from './private/variables';
 import { RunPolicy } from './run-policy';
@@ -162,6 +162,7 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
       ...spec.properties.then,
       [PROP_TIMEOUT_SECONDS]: String(spec.timeout.toSeconds()),
       ...retryProperties(options.retry),
+      ...undoProperties(options),
     };
     const registry = ScriptRegistry.of(this);
     const runToken = this.runToken(registry);

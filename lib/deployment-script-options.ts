@@ -122,6 +122,17 @@ export interface DeploymentScriptOptions {
   readonly retry?: RetryOptions;
 
   /**
+   * Calls an `AFTER_DEPLOY` script once more when the deployment that ran it rolls back (a later script or resource
+   * failed), so that it can undo its work: a migration runs its "down" step, a seed removes what it added. The call
+   * gets the parameters of the run it undoes and is told it is a rollback: `rollback: true` in a script's client
+   * context. It is made only when that deployment really ran the script and the run succeeded, at most once; a failure
+   * or timeout of it is logged and never fails or blocks the rollback. Ordered scripts are undone in reverse order.
+   *
+   * @default false - a rollback does not call the script
+   */
+  readonly undoOnRollback?: boolean;
+
+  /**
    * How long CloudFormation waits for the script's custom resource to answer before it fails the resource
    * (CloudFormation's `ServiceTimeout`), should the provider never answer (killed, out of memory, unable to post
    * its response). At least `timeout` and what the provider needs around it; at most an hour.

@@ -21,6 +21,11 @@ export const PROP_TIMEOUT_SECONDS = 'TimeoutSeconds';
  */
 export const PROP_RETRY_ATTEMPTS = 'RetryAttempts';
 export const PROP_RETRY_BACKOFF_SECONDS = 'RetryBackoffSeconds';
+/**
+ * An `AFTER_DEPLOY` script or task that asks to be called again when the deployment that ran it rolls back
+ * (`undoOnRollback`): `"true"`, written only when asked, so that the templates of other scripts do not change.
+ */
+export const PROP_UNDO_ON_ROLLBACK = 'UndoOnRollback';
 
 /**
  * Environment variable of the providers' runtime functions: the ARN of the stack they serve (`AWS::StackId`). The
@@ -67,6 +72,12 @@ export const RESERVED_ENV_PREFIX = 'DEPLOYMENT_SCRIPT_';
 
 /** The key of the client context object that carries the run's context to a Lambda script. */
 export const CLIENT_CONTEXT_KEY = 'custom';
+
+/**
+ * The client context field (a JSON boolean, `true`) that tells a Lambda script its call undoes a run because the
+ * deployment that made it rolls back (`undoOnRollback`); absent on every other run.
+ */
+export const CONTEXT_ROLLBACK = 'rollback';
 
 /**
  * The most bytes (UTF-8 JSON) a script's result may take as the custom resource's `Data`. CloudFormation caps
@@ -137,6 +148,8 @@ export const TASK_ENV_STACK_NAME = 'DEPLOYMENT_SCRIPT_STACK_NAME';
 export const TASK_ENV_REGION = 'DEPLOYMENT_SCRIPT_REGION';
 export const TASK_ENV_LOGICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID';
 export const TASK_ENV_PHYSICAL_RESOURCE_ID = 'DEPLOYMENT_SCRIPT_PHYSICAL_RESOURCE_ID';
+/** `true` on the call that undoes a run when its deployment rolls back (`undoOnRollback`); absent on every other run. */
+export const TASK_ENV_ROLLBACK = 'DEPLOYMENT_SCRIPT_ROLLBACK';
 
 /**
  * A Lambda script connected to a database with credentials read at run time (`DatabaseCredentials.AT_RUN_TIME`):

@@ -10,6 +10,8 @@ export interface LifecycleInput {
   readonly runPolicy?: string;
   /** The stack's status from DescribeStacks; `undefined` when it could not be read. */
   readonly stackStatus?: string;
+  /** The `UndoOnRollback` property is `"true"`: an after:deploy script asks to be called back on rollback. */
+  readonly undoOnRollback?: boolean;
 }
 
 export type Decision =
@@ -25,6 +27,13 @@ export type Decision =
      * logged, and the request succeeds without attributes).
      */
     readonly keepResult?: { readonly failureFails: boolean };
+    /**
+     * The deployment that ran the script rolls back, and the script asked to be called back (`undoOnRollback`): call
+     * it once more, told it is a rollback, with the properties of the run being undone, if that run really happened
+     * (lambda-runtime/shared/undo.ts). Whatever that call does, the request then answers as any skip does: an undo
+     * never fails nor blocks a rollback. A skip, so that code which knows only run and skip never runs it forward.
+     */
+    readonly undo?: true;
   }
   /** Fail the request without running the script. */
   | { readonly action: 'fail'; readonly why: string };
@@ -40,16 +49,25 @@ const ROLLING_BACK = ['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UP
 const CLEANING_UP = ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'];
 /** The stack itself is being deleted: the one status in which a before:delete script runs. */
 const DELETING = 'DELETE_IN_PROGRESS';
+/**
+ * The rollbacks in which an after:deploy script with `undoOnRollback` undoes its run: an Update while a failed update
+ * rolls back (the request carries the old properties; `OldResourceProperties` are the run's), and a Delete of a script
+ * that the failed deployment created (a first deployment, or an update that added it): its `ResourceProperties` are the
+ * run's.
+ */
+const [FIRST_ROLLBACK, UPDATE_ROLLBACK, UPDATE_ROLLBACK_CLEANUP] = ROLLING_BACK;
 
 /** Whether to run the script for this request: the lifecycle table of docs/DESIGN.md#lifecycle. */
 export function decide(input: LifecycleInput): Decision {
   const { requestType, trigger, runPolicy, stackStatus } = input;
   const known = trigger === TRIGGER_AFTER_DEPLOY || trigger === TRIGGER_BEFORE_DELETE;
   const status = stackStatus ?? '';
+  const undo = trigger === TRIGGER_AFTER_DEPLOY && input.undoOnRollback === true;
   const unknown = stackStatus === undefined ? 'the stack status could not be read' : `the stack status ${stackStatus} is not one this runtime knows`;
 
   if (requestType === 'Delete') {
     // Nothing may block a deletion, so Delete never fails, whatever the input.
+    if (undo && (status === FIRST_ROLLBACK || status === UPDATE_ROLLBACK_CLEANUP)) return skip('its deployment rolls back', undefined, true);
     if (trigger !== TRIGGER_BEFORE_DELETE) return skip('an after:deploy script does not run on Delete');
     if (status === DELETING) return { action: 'run', failureFails: false, why: 'the stack is being deleted' };
     // Cleanup after an update (the script was removed or replaced) and rollbacks delete the resource, not what the
@@ -65,7 +83,10 @@ export function decide(input: LifecycleInput): Decision {
   // version of it. Nor may reading the stored result fail it: a failed rollback leaves the stack in
   // UPDATE_ROLLBACK_FAILED (only ContinueUpdateRollback gets it out), whereas a rollback without attributes fails
   // only if something reads them.
-  if (ROLLING_BACK.includes(status)) return skip('the stack is rolling back', requestType === 'Update' ? { failureFails: false } : undefined);
+  if (ROLLING_BACK.includes(status)) {
+    const update = requestType === 'Update';
+    return skip('the stack is rolling back', update ? { failureFails: false } : undefined, undo && update && status === UPDATE_ROLLBACK);
+  }
   // Neither a deployment nor its rollback as far as the runtime can tell: running could repeat or undo work, and
   // succeeding without running would hide that the script did not run. Failing is what harms least.
   if (!DEPLOYING.includes(status)) {
@@ -77,8 +98,8 @@ export function decide(input: LifecycleInput): Decision {
   return { action: 'run', failureFails: true, why: 'updated' };
 }
 
-function skip(why: string, keepResult?: { readonly failureFails: boolean }): Decision {
-  return keepResult ? { action: 'skip', why, keepResult } : { action: 'skip', why };
+function skip(why: string, keepResult?: { readonly failureFails: boolean }, undo = false): Decision {
+  return { action: 'skip', why, ...(keepResult ? { keepResult } : {}), ...(undo ? { undo: true as const } : {}) };
 }
 
 /** One log line describing a decision. */
@@ -87,5 +108,6 @@ export function describeDecision(input: LifecycleInput, decision: Decision): str
   const keep = decision.action === 'skip' && decision.keepResult
     ? `; returns the stored result of the last run${decision.keepResult.failureFails ? '' : ' (a failure to read it is only logged)'}`
     : '';
-  return `decision: ${input.requestType} ${input.trigger} policy=${input.runPolicy ?? '-'} status=${input.stackStatus ?? 'unknown'} -> ${verdict}: ${decision.why}${keep}`;
+  const undo = decision.action === 'skip' && decision.undo ? '; undo if this deployment ran it' : '';
+  return `decision: ${input.requestType} ${input.trigger} policy=${input.runPolicy ?? '-'} status=${input.stackStatus ?? 'unknown'} -> ${verdict}: ${decision.why}${keep}${undo}`;
 }

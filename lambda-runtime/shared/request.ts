@@ -9,7 +9,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ENV_PROVIDER_STACK_ID, PROP_RUN_POLICY, PROP_TRIGGER, TRIGGER_BEFORE_DELETE } from './consts';
+import { ENV_PROVIDER_STACK_ID, PROP_RUN_POLICY, PROP_TRIGGER, PROP_UNDO_ON_ROLLBACK, TRIGGER_BEFORE_DELETE } from './consts';
 import { decide, describeDecision, type Decision, type LifecycleInput } from './lifecycle';
 import { clean, ReportableError, reportableError } from './reason';
 
@@ -108,6 +108,7 @@ export async function decideRequest(cloudformation: CloudFormationClient, event:
     trigger,
     runPolicy: typeof props[PROP_RUN_POLICY] === 'string' ? props[PROP_RUN_POLICY] as string : undefined,
     stackStatus,
+    undoOnRollback: props[PROP_UNDO_ON_ROLLBACK] === 'true',
   };
   const decision = decide(input);
   console.log(describeDecision(input, decision));

@@ -16,6 +16,11 @@
  * value is a versioned record, `{"v":1,"data":{…},"parameters":"<the Parameters string exactly>"}`; when that
  * would not fit the standard tier's 4 KB, `parameters` gives way to `"parametersOmitted":"too large"`.
  * Runtimes before records stored the `Data` object alone: it is still read (as version 0, without parameters).
+ *
+ * A script that asks to be undone on rollback (`undoOnRollback`) has the record of a run that succeeded also hold
+ * `"undo":"<hash of the properties of that run>"` (lambda-runtime/shared/undo.ts); a Create or Update that does not
+ * run the script writes the record without it. Readers that do not know the field ignore it; it is never dropped to
+ * fit the 4 KB: `parameters` gives way first.
  * Parameters cannot hold secrets (the construct rejects them at synth), so recording them adds none here.
  */
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -52,6 +57,8 @@ export interface StoredRecord {
   readonly parameters?: string;
   /** Why `parameters` is missing from a version 1 record (`too large`). */
   readonly parametersOmitted?: string;
+  /** The hash of the properties of the last run, when it succeeded and is to be undone on rollback. */
+  readonly undo?: string;
 }
 
 /** The largest value of a standard-tier parameter. */
@@ -59,17 +66,26 @@ export const MAX_RECORD_BYTES = 4096;
 
 /** The stored result; `undefined` when there is none. Throws when it cannot be read or is not a result. */
 export async function readStoredResult(ssm: SSMClient, name: string): Promise<Data | undefined> {
-  let value: string | undefined;
+  const data = (await readRecord(ssm, name))?.[0].data;
+  return data && Object.keys(data).length ? data : undefined;
+}
+
+/**
+ * The stored record and whether it is a `SecureString`; `undefined` when there is none. Throws when it cannot be read
+ * or is not a record.
+ */
+export async function readRecord(ssm: SSMClient, name: string): Promise<[StoredRecord, boolean] | undefined> {
+  let parameter;
   try {
     // A secret result is a SecureString; the decryption is asked for every parameter (a String ignores it).
-    value = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+    parameter = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
-  const data = parseRecord(value)?.data;
-  if (!data) throw new Error(`the parameter ${name} does not hold a JSON object of strings`);
-  return Object.keys(data).length ? data : undefined;
+  const record = parseRecord(parameter?.Value);
+  if (!record) throw new Error(`the parameter ${name} does not hold a JSON object of strings`);
+  return [record, parameter?.Type === 'SecureString'];
 }
 
 /**
@@ -78,16 +94,19 @@ export async function readStoredResult(ssm: SSMClient, name: string): Promise<Da
  * result is a `SecureString`, encrypted with SSM's AWS-managed key (`aws/ssm`), whose key policy admits the
  * account's callers through SSM: the provider's role needs no KMS permission.
  */
-export async function storeResult(ssm: SSMClient, name: string, data: Data, parameters: string, secret = false): Promise<void> {
-  await ssm.send(new PutParameterCommand({
-    Name: name, Value: recordValue(data, parameters), Type: secret ? 'SecureString' : 'String', Tier: 'Standard', Overwrite: true,
-  }));
+export async function storeResult(ssm: SSMClient, name: string, data: Data, parameters: string, secret = false, undo?: string): Promise<void> {
+  await storeValue(ssm, name, recordValue(data, parameters, undo), secret);
 }
 
-/** The JSON of a version 1 record. */
-export function recordValue(data: Data, parameters: string): string {
-  const value = JSON.stringify({ v: 1, data, parameters });
-  return Buffer.byteLength(value) > MAX_RECORD_BYTES ? JSON.stringify({ v: 1, data, parametersOmitted: 'too large' }) : value;
+/** Writes a parameter's value, a `SecureString` when `secret`. */
+export async function storeValue(ssm: SSMClient, name: string, value: string, secret: boolean): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: secret ? 'SecureString' : 'String', Tier: 'Standard', Overwrite: true }));
+}
+
+/** The JSON of a version 1 record; `undo`: the marker of a run to undo on rollback. */
+export function recordValue(data: Data, parameters: string, undo?: string): string {
+  const value = JSON.stringify({ v: 1, data, parameters, undo });
+  return Buffer.byteLength(value) > MAX_RECORD_BYTES ? JSON.stringify({ v: 1, data, parametersOmitted: 'too large', undo }) : value;
 }
 
 /**

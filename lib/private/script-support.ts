@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { bindTarget, connectOptionsOf, RunTimeCredentials, TargetBinding, upperSnakeCase } from '../connect';
-import { PROP_RETRY_ATTEMPTS, PROP_RETRY_BACKOFF_SECONDS } from '../../lambda-runtime/shared/consts';
+import { PROP_RETRY_ATTEMPTS, PROP_RETRY_BACKOFF_SECONDS, PROP_UNDO_ON_ROLLBACK } from '../../lambda-runtime/shared/consts';
 import { DeploymentScriptOptions } from '../deployment-script-options';
 import { RetryOptions } from '../retry-options';
 import { RunPolicy } from '../run-policy';
@@ -230,10 +230,33 @@ export function validateTriggerAndPolicy(script: ScriptRef, props: DeploymentScr
   if (props.runPolicy !== undefined && !Object.values(RunPolicy).includes(props.runPolicy)) {
     fail(`'runPolicy' is ${JSON.stringify(props.runPolicy)}. Use one of RunPolicy.${Object.keys(RunPolicy).join(', RunPolicy.')}.`);
   }
+  validateUndoOnRollback(script, props);
   if (props.runPolicy !== undefined && props.trigger === ScriptTrigger.BEFORE_DELETE) {
     fail(`'runPolicy' is RunPolicy.${Object.entries(RunPolicy).find(([, value]) => value === props.runPolicy)![0]} on a BEFORE_DELETE script, which runs `
       + 'only when the stack is deleted: a re-run policy decides which deployments run an AFTER_DEPLOY script again. Remove \'runPolicy\'.');
   }
+}
+
+/** Checks `undoOnRollback`: only an `AFTER_DEPLOY` script has a deployment to roll back. */
+export function validateUndoOnRollback(script: ScriptRef, props: DeploymentScriptOptions): void {
+  if (props.undoOnRollback === undefined) { return; }
+  if (typeof props.undoOnRollback !== 'boolean') {
+    script.fail(`'undoOnRollback' is ${JSON.stringify(props.undoOnRollback)}. Give true or false, known at synth.`);
+  }
+  if (props.undoOnRollback && props.trigger === ScriptTrigger.BEFORE_DELETE) {
+    script.fail(`'undoOnRollback' is true on a BEFORE_DELETE ${script.noun}, which runs only when the stack is deleted, and a deletion does not `
+      + `roll back. Remove 'undoOnRollback', or make it an AFTER_DEPLOY ${script.noun} to undo its run when its deployment rolls back.`);
+  }
+  if (props.undoOnRollback && script.kind === 'DeploymentTask') {
+    // The task runtime does not call a task back on rollback yet; the property, the decision and the marker are shared.
+    script.fail("'undoOnRollback' is not supported by a DeploymentTask yet: only a DeploymentScript is called back on rollback. "
+      + "Undo the task's work in a DeploymentScript with undoOnRollback, or leave 'undoOnRollback' out.");
+  }
+}
+
+/** The custom resource property of `undoOnRollback`; none unless it is true, so that other templates do not change. */
+export function undoProperties(props: DeploymentScriptOptions): { [key: string]: string } {
+  return props.undoOnRollback ? { [PROP_UNDO_ON_ROLLBACK]: 'true' } : {};
 }
 
 /**

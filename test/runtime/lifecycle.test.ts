@@ -139,3 +139,44 @@ describe('decide: beyond the table', () => {
     expect(line).not.toMatch(/\n/);
   });
 });
+
+describe('decide: undo on rollback (UndoOnRollback)', () => {
+  // Where an after:deploy script that asks is called back: the rollback Update of a failed update, and the Delete of a
+  // script that the failed deployment created. Every such decision is a skip: nothing runs forward, nothing fails.
+  const UNDOING: Array<[RequestType, string]> = [
+    ['Update', 'UPDATE_ROLLBACK_IN_PROGRESS'],
+    ['Delete', 'ROLLBACK_IN_PROGRESS'],
+    ['Delete', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'],
+  ];
+  const undoes = (decision: Decision) => decision.action === 'skip' && decision.undo === true;
+
+  test.each(UNDOING)('%s in %s: undo, as a skip', (requestType, stackStatus) => {
+    const decision = decide({ requestType, trigger: TRIGGER_AFTER_DEPLOY, runPolicy: RUN_POLICY_ON_STACK_CHANGE, stackStatus, undoOnRollback: true });
+    expect(undoes(decision)).toBe(true);
+    // The rollback Update still answers with the stored result, and may not fail on it.
+    expect(decision.action === 'skip' && decision.keepResult).toEqual(requestType === 'Update' ? { failureFails: false } : undefined);
+    // Without the property, the same request does not undo.
+    expect(undoes(decide({ requestType, trigger: TRIGGER_AFTER_DEPLOY, stackStatus }))).toBe(false);
+  });
+
+  test('nowhere else: not on a before:delete script, not outside those rollbacks, not in an unknown status', () => {
+    const others = [
+      ...ROWS.map(([requestType, stackStatus, trigger, runPolicy]) => ({ requestType, stackStatus, trigger, runPolicy }))
+        .filter(({ requestType, stackStatus, trigger }) =>
+          trigger !== TRIGGER_AFTER_DEPLOY || !UNDOING.some(([r, s]) => r === requestType && s === stackStatus)),
+      { requestType: 'Create' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'ROLLBACK_IN_PROGRESS' },
+      { requestType: 'Update' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'IMPORT_ROLLBACK_IN_PROGRESS' },
+      { requestType: 'Update' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' },
+      { requestType: 'Delete' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: undefined },
+      { requestType: 'Delete' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'DELETE_FAILED' },
+    ].map((input) => decide({ ...input, undoOnRollback: true }));
+    expect(others.length).toBeGreaterThan(20);
+    expect(others.filter(undoes)).toEqual([]);
+  });
+
+  test('the log line says so', () => {
+    const input = { requestType: 'Delete' as const, trigger: TRIGGER_AFTER_DEPLOY, stackStatus: 'ROLLBACK_IN_PROGRESS', undoOnRollback: true };
+    expect(describeDecision(input, decide(input)))
+      .toMatch(/-> skip: its deployment rolls back; undo if this deployment ran it$/);
+  });
+});

@@ -180,6 +180,7 @@ export class Harness {
 
   /** Stops the servers. Throws if a function called a service the harness does not emulate. */
   async close(): Promise<void> {
+    this.lambda.close();
     await this.responses.close();
     await this.aws.close();
     this.catchAll.server.closeAllConnections();

@@ -6,7 +6,10 @@
  * line prefixes, `END`, `REPORT`), of which `LogType: Tail` returns the last 4 KB; and at the function's
  * `Timeout`, the process killed and `Sandbox.Timedout` returned.
  *
- * A fresh process per invocation: every invocation is a cold start, which Lambda may always do.
+ * A fresh process per invocation: every invocation is a cold start, which Lambda may always do. With `keepWarm`, a
+ * Node.js function's process stays after it answered, as Lambda keeps a sandbox, and takes the function's next
+ * invocation when idle (a busy one gets another, as concurrent invocations do): its modules, clients and connections
+ * loaded once. An update of the function, its deletion and `close()` end them.
  *
  * Faults below the function's code: `kill` ends the process of each of the next invocations as it starts (SIGKILL, as
  * Lambda ends a sandbox that ran out of memory), `hang` stops it (SIGSTOP: a function blocked on a call that never
@@ -14,9 +17,9 @@
  * does not replay Lambda's two retries of a failed asynchronous invocation, so a fault meant to outlast them applies to
  * every invocation, as a function that fails on every attempt does.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { outcome, type LambdaOutcome, type RecordedInvocation, type ScriptBehaviour } from '../../support/fake-aws';
 
@@ -108,11 +111,24 @@ export interface LambdaEmulatorOptions {
   readonly region: () => string;
 }
 
+/** A function's process: one invocation's, or a warm one's that takes several. */
+interface Sandbox {
+  readonly child: ChildProcess;
+  /** Where its output goes: an invocation's log is what it wrote meanwhile. */
+  readonly logFile: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The next outcome it writes on fd 3 (one a line when warm; the whole of it otherwise); undefined once fd 3 ended. */
+  next(): Promise<string | undefined>;
+}
+
 export class LambdaEmulator {
   /** Every invocation that ran, in the order they finished. */
   readonly invocations: Invocation[] = [];
   /** The time functions see. */
   readonly clock = new HarnessClock();
+  /** Whether Node.js functions' processes stay between invocations (see above). */
+  keepWarm = false;
+  private readonly idle = new Map<string, Sandbox[]>();
   private readonly functions = new Map<string, FunctionConfiguration>();
   private readonly faults = new Map<string, LambdaOutcome[]>();
   private readonly processFaults = new Map<string, { kind: 'kill' | 'hang'; remaining: number }>();
@@ -145,6 +161,7 @@ export class LambdaEmulator {
     }
     checkNoNodeModulesAbove(config.codeDirectory);
     this.functions.set(config.functionName, config);
+    this.endIdle(config.functionName);
   }
 
   /** Deletes a function: invoking it answers ResourceNotFoundException. */
@@ -152,6 +169,12 @@ export class LambdaEmulator {
     this.functions.delete(functionName);
     this.faults.delete(functionName);
     this.processFaults.delete(functionName);
+    this.endIdle(functionName);
+  }
+
+  /** Ends the warm processes: when the harness closes. */
+  close(): void {
+    for (const name of [...this.idle.keys()]) this.endIdle(name);
   }
 
   /** The function a name, ARN or partial ARN designates. */
@@ -269,27 +292,25 @@ export class LambdaEmulator {
       ? [process.execPath, [join(RUNTIMES, 'node-runtime.js'), invocationFile]]
       : ['python3', ['-u', join(RUNTIMES, 'python_runtime.py'), invocationFile]];
 
-    const logFd = openSync(logFile, 'a');
-    const child = spawn(command, args, { cwd: config.codeDirectory, env, stdio: ['ignore', logFd, logFd, 'pipe'] });
-    closeSync(logFd);
+    const warm = this.keepWarm && node;
+    let sandbox = warm ? this.idle.get(config.functionName)?.shift() : undefined;
+    if (sandbox) {
+      sandbox.child.stdin!.write(`${invocationFile}\n`);
+    } else {
+      sandbox = startSandbox(command, warm ? [...args, '--warm'] : args, config.codeDirectory, env, warm ? join(dir, `sandbox-${requestId}.log`) : logFile, warm);
+    }
+    const { child, exited } = sandbox;
+    const logStart = statSync(sandbox.logFile).size;
     const fault = this.takeProcessFault(config.functionName);
     if (fault === 'kill') child.kill('SIGKILL');
     if (fault === 'hang') child.kill('SIGSTOP');
     const abort = () => child.kill('SIGKILL');
     options.signal?.addEventListener('abort', abort, { once: true });
     if (options.signal?.aborted) abort();
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: null, signal: null }));
-    });
-
     type Settled = { kind: 'result'; message: { payload: string; functionError?: string } } | { kind: 'timeout' } | { kind: 'exit'; code: number | null; signal: string | null };
     const settled = await new Promise<Settled>((resolve) => {
-      const chunks: Buffer[] = [];
       const timer = setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, deadline - Date.now()));
-      child.stdio[3]!.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stdio[3]!.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+      void sandbox.next().then((text) => {
         if (text) {
           clearTimeout(timer);
           resolve({ kind: 'result', message: JSON.parse(text) });
@@ -301,10 +322,16 @@ export class LambdaEmulator {
         });
       });
     });
-    // Lambda freezes the sandbox when the handler answers; the harness ends the process (and its log).
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
     options.signal?.removeEventListener('abort', abort);
+    const alive = child.exitCode === null && child.signalCode === null;
+    if (warm && alive && settled.kind === 'result') {
+      // Lambda freezes the sandbox when the handler answers, and may hand it the next invocation.
+      this.idle.set(config.functionName, [...this.idle.get(config.functionName) ?? [], sandbox]);
+    } else {
+      // The harness ends the process (and its log).
+      if (alive) child.kill('SIGKILL');
+      await exited;
+    }
     const durationMs = Date.now() - start;
 
     let response: string;
@@ -330,7 +357,7 @@ export class LambdaEmulator {
       platformError = `RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`;
     }
 
-    const output = readFileSync(logFile, 'utf8');
+    const output = readFileSync(sandbox.logFile).subarray(logStart).toString('utf8');
     const json = (config.logFormat ?? 'Text') === 'JSON';
     const status = settled.kind === 'timeout' ? 'timeout' : settled.kind === 'exit' ? 'error' : undefined;
     const report = `Duration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${config.memorySize} MB\tMax Memory Used: 64 MB`;
@@ -368,6 +395,11 @@ export class LambdaEmulator {
     return invocation;
   }
 
+  private endIdle(functionName: string): void {
+    for (const sandbox of this.idle.get(functionName) ?? []) sandbox.child.kill('SIGKILL');
+    this.idle.delete(functionName);
+  }
+
   private takeProcessFault(functionName: string): 'kill' | 'hang' | undefined {
     const fault = this.processFaults.get(functionName);
     if (!fault) return undefined;
@@ -382,6 +414,45 @@ export interface InvokeOptions {
   readonly clientContext?: unknown;
   /** Ends the invocation's process when aborted (it is reported as killed): for a caller that stopped waiting. */
   readonly signal?: AbortSignal;
+}
+
+/** Starts a function's process, its output to `logFile`, its outcomes read from fd 3. */
+function startSandbox(command: string, args: string[], cwd: string, env: Record<string, string>, logFile: string, warm: boolean): Sandbox {
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(command, args, { cwd, env, stdio: [warm ? 'pipe' : 'ignore', logFd, logFd, 'pipe'] });
+  closeSync(logFd);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  child.stdin?.on('error', () => undefined); // a process that died meanwhile: its exit tells
+  const outcomes: Array<string | undefined> = [];
+  const readers: Array<(text: string | undefined) => void> = [];
+  const deliver = (text: string | undefined) => {
+    const reader = readers.shift();
+    if (reader) reader(text);
+    else outcomes.push(text);
+  };
+  let pending = '';
+  child.stdio[3]!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    if (!warm) return;
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+      deliver(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+  });
+  child.stdio[3]!.on('end', () => {
+    if (pending) deliver(pending);
+    pending = '';
+    deliver(undefined);
+  });
+  return {
+    child,
+    logFile,
+    exited,
+    next: () => (outcomes.length > 0 ? Promise.resolve(outcomes.shift()) : new Promise((resolve) => readers.push(resolve))),
+  };
 }
 
 /** The key a function is known by: its name, whether given as a name, an ARN or a partial ARN. */

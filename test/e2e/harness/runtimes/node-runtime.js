@@ -8,24 +8,34 @@
  * fd 3: the payload, or the error as the runtime reports it (`{errorType, errorMessage, trace}`, and the
  * `Invoke Error` log line). The parent process owns the timeout and the START/END/REPORT lines.
  *
- * Usage: node node-runtime.js <invocation.json>
+ * Warm (`--warm`), as a Lambda sandbox kept between invocations: the handler's module stays loaded; each outcome is
+ * one line on fd 3, after which the runtime reads the next invocation's file name from stdin (one a line).
+ *
+ * Usage: node node-runtime.js <invocation.json> [--warm]
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 
-const invocation = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const warm = process.argv[3] === '--warm';
+const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+const realNow = Date.now;
+let invocation, requestId, jsonLogs, minLevel, started, finished;
+
+/** Takes up an invocation: what the log lines, the clock and the context of this one say. */
+function begin(file) {
+  invocation = JSON.parse(fs.readFileSync(file, 'utf8'));
+  requestId = invocation.requestId;
+  jsonLogs = invocation.logFormat === 'JSON';
+  minLevel = jsonLogs ? LEVELS[String(invocation.applicationLogLevel || 'INFO').toUpperCase()] ?? LEVELS.INFO : LEVELS.TRACE;
+  started = Date.now();
+  finished = false;
+}
+begin(process.argv[2]);
 // The harness's clock (lambda.ts, HarnessClock): waits it skips (a waiter's retry interval) move the function's
 // Date.now() on, so that a deadline an earlier invocation computed passes as it would have in Lambda.
-const realNow = Date.now;
-if (invocation.clockOffsetMs) Date.now = () => realNow() + invocation.clockOffsetMs;
-const requestId = invocation.requestId;
-const jsonLogs = invocation.logFormat === 'JSON';
-const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
-const minLevel = jsonLogs ? LEVELS[String(invocation.applicationLogLevel || 'INFO').toUpperCase()] ?? LEVELS.INFO : LEVELS.TRACE;
-const started = Date.now();
-let finished = false;
+if (invocation.clockOffsetMs || warm) Date.now = () => realNow() + (invocation.clockOffsetMs || 0);
 
 function write(level, message) {
   if (LEVELS[level] < minLevel) return;
@@ -67,8 +77,31 @@ function toFormatted(error) {
 function finish(outcome) {
   if (finished) return;
   finished = true;
-  fs.writeSync(3, JSON.stringify({ ...outcome, durationMs: Date.now() - started }));
-  fs.closeSync(3);
+  const text = JSON.stringify({ ...outcome, durationMs: Date.now() - started });
+  if (!warm) {
+    fs.writeSync(3, text);
+    fs.closeSync(3);
+    return;
+  }
+  fs.writeSync(3, `${text}\n`);
+  waitForNext();
+}
+
+/** Warm: the next invocation's file, from stdin, which holds the process only meanwhile: a callback handler's empty event loop still tells. */
+let stdinLines;
+function waitForNext() {
+  if (!stdinLines) {
+    stdinLines = require('node:readline').createInterface({ input: process.stdin });
+    stdinLines.on('line', (file) => {
+      stdinLines.pause();
+      process.stdin.unref();
+      begin(file);
+      void run();
+    });
+    stdinLines.on('close', () => process.exit(0));
+  }
+  process.stdin.ref();
+  stdinLines.resume();
 }
 
 function fail(kind, error, rapid = toRapidResponse(error)) {
@@ -153,12 +186,15 @@ function createContext() {
   return context;
 }
 
-(async () => {
+let loaded;
+async function run() {
   let handler;
   try {
-    handler = await loadHandler();
+    loaded ??= loadHandler();
+    handler = await loaded;
   } catch (error) {
     fail('Init Error', error);
+    if (warm) process.exit(1);
     return;
   }
   const event = JSON.parse(invocation.payload);
@@ -188,4 +224,5 @@ function createContext() {
   } catch (error) {
     fail('Invoke Error', error);
   }
-})();
+}
+void run();

@@ -7,13 +7,17 @@ import {
   PROP_PARAMETERS,
   PROP_SECRET_RESULT,
   PROP_TIMEOUT_SECONDS,
+  PROP_TRIGGER,
+  PROP_UNDO_ON_ROLLBACK,
 } from '../shared/consts';
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { encodeClientContext, invokeScript, LambdaClient } from '../shared/invoke';
 import { CloudFormationClient, decideRequest, describeError, failOrLog, foreignRequest, receiveRequest, retryDelayMs } from '../shared/request';
 import { buildFailureReason, reportableError } from '../shared/reason';
 import { afterFailure, readRetry } from '../shared/retry';
 import { resultToData } from './result';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
+import { claimUndo, runMarker, undoneProperties } from '../shared/undo';
 
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;
@@ -72,9 +76,11 @@ export function createHandler(options: HandlerOptions = {}) {
     const parameters = props[PROP_PARAMETERS] ?? '{}';
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision } = await decideRequest(cloudformation, event, who, sleep);
+    const { decision } = await decideRequest(cloudformation, event, who, sleep);
 
     if (decision.action === 'skip') {
+      // Before anything else, and before a Delete forgets the stored record: the marker of the run is in it.
+      if (decision.undo) await undo(event, physicalResourceId, stackName, region, resultParameter);
       let data: Data | undefined;
       if (decision.keepResult) {
         try {
@@ -95,56 +101,20 @@ export function createHandler(options: HandlerOptions = {}) {
     }
 
     try {
-      const functionName = props[PROP_FUNCTION_NAME];
-      if (!functionName) throw reportableError(`${who}: the ${PROP_FUNCTION_NAME} property is missing.`);
-      const timeoutSeconds = positiveNumber(props[PROP_TIMEOUT_SECONDS]);
-      lambda ??= new LambdaClient({ maxAttempts: 1 }); // an SDK-level retry could run a migration twice
-      const client = lambda;
       // Each attempt may run for the script's timeout (Lambda stops it there).
-      const attemptMs = (timeoutSeconds ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000;
+      const attemptMs = (positiveNumber(props[PROP_TIMEOUT_SECONDS]) ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000;
       const retry = readRetry(props);
       for (let attempt = 1; ; attempt++) {
-        const out = await invokeScript((command) => client.send(command), {
-          logicalResourceId: logicalId,
-          functionName,
-          payload: parameters,
-          clientContext: encodeClientContext({
-            trigger: input.trigger,
-            requestType: event.RequestType,
-            stackId: event.StackId,
-            stackName,
-            logicalResourceId: logicalId,
-            physicalResourceId,
-            region,
-          }),
-          reserveMs: (timeoutSeconds ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000 + REPORT_MARGIN_MS,
-        }, { now, sleep, remainingMs: () => context.getRemainingTimeInMillis() });
-
-        const scriptRequestId = out.$metadata.requestId;
-        const payload = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-        console.log(`script ${functionName} (version ${out.ExecutedVersion ?? '?'}, request ${scriptRequestId ?? '?'}) ${out.FunctionError ? `failed (${out.FunctionError})` : 'succeeded'}`);
-
-        if (out.FunctionError) {
-          const { errorType, errorMessage } = parseError(payload, out.FunctionError);
+        const [out, payload, error] = await callScript(event, props, physicalResourceId, stackName, region, context);
+        if (error) {
           // A script that takes retries runs again after a wait, while a whole attempt fits in the runtime's time.
           const next = afterFailure(retry, attempt, context.getRemainingTimeInMillis() - REPORT_MARGIN_MS, attemptMs);
           if ('wait' in next) {
-            console.log(`attempt ${attempt} failed (${describeError(`${errorType}: ${errorMessage}`.slice(0, 300))}): attempt ${attempt + 1} in ${next.wait / 1000} s`);
+            console.log(`attempt ${attempt} failed (${describeError(`${error.errorType}: ${error.errorMessage}`.slice(0, 300))}): attempt ${attempt + 1} in ${next.wait / 1000} s`);
             await sleep(next.wait);
             continue;
           }
-          throw reportableError(buildFailureReason({
-            logicalResourceId: logicalId,
-            stackId: event.StackId,
-            errorType,
-            errorMessage,
-            logResult: out.LogResult,
-            // Without a log group of its own, a function logs to Lambda's `/aws/lambda/<function name>`.
-            logGroupName: props[PROP_LOG_GROUP_NAME] ?? `/aws/lambda/${functionName.split(':')[6] ?? functionName}`,
-            scriptRequestId,
-            timeoutSeconds,
-            attempts: next.note,
-          }));
+          throw reportableError(failureReason(event, props, out, error, next.note));
         }
         if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
 
@@ -152,7 +122,9 @@ export function createHandler(options: HandlerOptions = {}) {
         console.log(`script ${result.note}`);
         // Only a result with attributes must be stored (or a later rollback or "once" update would lose them): without,
         // a failure to record is only logged, as before records, when the template reads none of the attributes.
-        await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data, secretResult(event));
+        // A script to undo on rollback: the marker of this run, which a rollback of this deployment looks for.
+        const marker = props[PROP_UNDO_ON_ROLLBACK] === 'true' ? runMarker(props) : undefined;
+        await keepResult(resultParameter, result.data, parameters, logicalId, context, !!result.data, secretResult(event), marker);
         return { PhysicalResourceId: physicalResourceId, ...(result.data ? { Data: result.data } : {}) };
       }
     } catch (error) {
@@ -166,11 +138,11 @@ export function createHandler(options: HandlerOptions = {}) {
    * store fails the request (else it is only logged). `secret`: stored as a SecureString.
    */
   async function keepResult(name: string, data: Data | undefined, parameters: string, logicalId: string,
-    context: Pick<Context, 'getRemainingTimeInMillis'>, fails: boolean, secret: boolean): Promise<void> {
+    context: Pick<Context, 'getRemainingTimeInMillis'>, fails: boolean, secret: boolean, marker?: string): Promise<void> {
     const start = now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await storeResult(ssm(), name, data ?? {}, parameters, secret);
+        await storeResult(ssm(), name, data ?? {}, parameters, secret, marker);
         return console.log(`stored the result in ${name}`);
       } catch (error) {
         // A policy statement added moments ago (an upgrade of this library) may not have propagated yet.
@@ -189,6 +161,57 @@ export function createHandler(options: HandlerOptions = {}) {
     }
   }
 
+  /**
+   * Calls the script back to undo the run that a rollback request names (lambda-runtime/shared/undo.ts), when this
+   * deployment made it: the same function, the parameters of that run, the context of every run with `rollback`.
+   * Once: no retries. Logs what happens and never throws: an undo never fails nor blocks a rollback.
+   */
+  async function undo(event: CloudFormationCustomResourceEvent, physicalResourceId: string, stackName: string, region: string,
+    resultParameter: string): Promise<void> {
+    const who = `Deployment script ${event.LogicalResourceId}`;
+    const props = undoneProperties(event) as Properties;
+    if (!await claimUndo(ssm(), resultParameter, props, who)) return;
+    const failed = `${who}: the call that undoes its run failed, and the rollback goes on`;
+    try {
+      const [out, , error] = await callScript(event, props, physicalResourceId, stackName, region, undefined);
+      if (error) console.error(`${failed}. ${failureReason(event, props, out, error)}`);
+    } catch (error) {
+      console.error(`${failed}: ${describeError(error)}`);
+    }
+  }
+
+  /**
+   * Invokes the script that `props` name, with their parameters and the request's context; without `context` (the
+   * runtime's time), the call that undoes a run, told `rollback`, which is not tried again when Lambda refuses or
+   * throttles it. Returns Lambda's answer, the payload, and the script's error if it failed.
+   */
+  async function callScript(event: CloudFormationCustomResourceEvent, props: Properties, physicalResourceId: string, stackName: string,
+    region: string, context: Pick<Context, 'getRemainingTimeInMillis'> | undefined): Promise<[InvokeCommandOutput, string, ScriptError?]> {
+    const functionName = props[PROP_FUNCTION_NAME];
+    if (!functionName) throw reportableError(`Deployment script ${event.LogicalResourceId}: the ${PROP_FUNCTION_NAME} property is missing.`);
+    lambda ??= new LambdaClient({ maxAttempts: 1 }); // an SDK-level retry could run a migration twice
+    const client = lambda;
+    const out = await invokeScript((command) => client.send(command), {
+      logicalResourceId: event.LogicalResourceId,
+      functionName,
+      payload: props[PROP_PARAMETERS] ?? '{}',
+      clientContext: encodeClientContext({
+        trigger: props[PROP_TRIGGER] ?? '',
+        requestType: event.RequestType,
+        stackId: event.StackId,
+        stackName,
+        logicalResourceId: event.LogicalResourceId,
+        physicalResourceId,
+        region,
+        ...context ? {} : { rollback: true },
+      }),
+      reserveMs: (positiveNumber(props[PROP_TIMEOUT_SECONDS]) ?? MAX_SCRIPT_TIMEOUT_SECONDS) * 1000 + REPORT_MARGIN_MS,
+    }, { now, sleep, remainingMs: () => context?.getRemainingTimeInMillis() ?? 0 });
+    const payload = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    console.log(`script ${functionName} (version ${out.ExecutedVersion ?? '?'}, request ${out.$metadata.requestId ?? '?'}) ${out.FunctionError ? `failed (${out.FunctionError})` : 'succeeded'}`);
+    return [out, payload, out.FunctionError ? parseError(payload, out.FunctionError) : undefined];
+  }
+
   /** Deletes a stored result; logs, never throws. */
   async function forgetResult(name: string): Promise<void> {
     try {
@@ -201,8 +224,27 @@ export function createHandler(options: HandlerOptions = {}) {
 
 export const handler = createHandler();
 
+type Properties = Record<string, string | undefined>;
+type ScriptError = { errorType: string; errorMessage: string };
+
+/** What CloudFormation shows (or the log says) of a failed call: the error, the end of the script's log, where the rest is. */
+function failureReason(event: CloudFormationCustomResourceEvent, props: Properties, out: InvokeCommandOutput, error: ScriptError, attempts?: string): string {
+  const functionName = props[PROP_FUNCTION_NAME] ?? '';
+  return buildFailureReason({
+    logicalResourceId: event.LogicalResourceId,
+    stackId: event.StackId,
+    ...error,
+    logResult: out.LogResult,
+    // Without a log group of its own, a function logs to Lambda's `/aws/lambda/<function name>`.
+    logGroupName: props[PROP_LOG_GROUP_NAME] ?? `/aws/lambda/${functionName.split(':')[6] ?? functionName}`,
+    scriptRequestId: out.$metadata.requestId,
+    timeoutSeconds: positiveNumber(props[PROP_TIMEOUT_SECONDS]),
+    attempts,
+  });
+}
+
 /** A script's error payload: `{errorType, errorMessage, trace?}` from Lambda's runtimes, anything from others. */
-function parseError(payload: string, functionError: string): { errorType: string; errorMessage: string } {
+function parseError(payload: string, functionError: string): ScriptError {
   try {
     const value = JSON.parse(payload);
     if (value && typeof value === 'object' && !Array.isArray(value)) {

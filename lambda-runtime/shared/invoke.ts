@@ -19,6 +19,8 @@ export interface ScriptContext {
   readonly logicalResourceId: string;
   readonly physicalResourceId: string;
   readonly region: string;
+  /** The call undoes a run because its deployment rolls back (`undoOnRollback`); absent on every other run. */
+  readonly rollback?: true;
 }
 
 /** The base64 client context of a script's invocation. */
@@ -27,8 +29,8 @@ export function encodeClientContext(context: ScriptContext): string {
   const full = encode(context);
   if (full.length <= MAX_CLIENT_CONTEXT_BYTES) return full;
   // CloudFormation bounds every field, so this only guards against the unforeseen: keep what identifies the run.
-  const { trigger, requestType, logicalResourceId, region, stackId } = context;
-  return encode({ trigger, requestType, logicalResourceId: logicalResourceId.slice(0, 255), region, stackId: stackId.slice(0, 1024) });
+  const { trigger, requestType, logicalResourceId, region, stackId, rollback } = context;
+  return encode({ trigger, requestType, logicalResourceId: logicalResourceId.slice(0, 255), region, stackId: stackId.slice(0, 1024), rollback });
 }
 
 /**

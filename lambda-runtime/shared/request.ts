@@ -4,7 +4,7 @@
  * how long they wait before a retry. Each runtime keeps only its own work: invoking a script and keeping its result,
  * or starting a task and waiting for it.
  *
- * Plain functions over positional values: each bundle holds one user of them, and must stay under 19.5 KB
+ * Plain functions over positional values: each bundle holds one user of them, and must stay within the bundles' limits
  * (test/runtime/bundle.test.ts), where minified code keeps the names of an object's properties.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';

@@ -10,7 +10,7 @@
  * properties it names (a rollback Update's `OldResourceProperties`, a Delete's `ResourceProperties`), and only when the
  * marker is that run's; the marker is removed before the call, so that a repeated request never calls twice.
  */
-import { createHash } from 'crypto';
+import { createHash } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describeError } from './request';
 import { readRecord, SSMClient, storeValue } from './stored-result';

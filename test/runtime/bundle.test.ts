@@ -22,8 +22,11 @@ const PRINT = `.then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => c
 const KINDS = {
   script: {
     entry: 'script',
-    /** Under 19.5 KB, read as 19,500 bytes: room for the trust check, the status allow-list, redaction and retries. */
-    maxBytes: 19_500,
+    /**
+     * Under 21 KB, read as 21,000 bytes: room for the trust check, the status allow-list, redaction, retries and the
+     * call back of a run whose deployment rolls back.
+     */
+    maxBytes: 21_000,
     sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm'],
     requiredOnce: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm'],
     run: `

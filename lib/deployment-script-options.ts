@@ -115,7 +115,7 @@ export interface DeploymentScriptOptions {
    * Runs the script again when it fails, for failures that a later run may not meet (a database created moments ago
    * that refuses its first connections). Only for a script that can run twice: a migration that is not idempotent
    * must not. `timeout` bounds each attempt; all attempts and the waits between them must fit in the provider's time
-   * (about 14 minutes): an attempt that would not is not started. A `DeploymentTask` refuses it, not retried yet.
+   * (about 14 minutes for a `DeploymentScript`, 55 for a `DeploymentTask`): an attempt that would not is not started.
    *
    * @default - no retries: a failed run fails the deployment (`AFTER_DEPLOY`), or is logged (`BEFORE_DELETE`)
    */

@@ -235,7 +235,9 @@ export class DeploymentTask extends DeploymentScriptBase {
           },
         },
         timeout: this.timeout,
-        register: (entry) => provider.register(entry, { taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup }),
+        register: (entry) => provider.register(entry, {
+          taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup, retries: props.retry !== undefined,
+        }),
         bindings,
         otherVariables: secretVariables(props),
       });
@@ -327,11 +329,6 @@ function vpcOfCluster(cluster: ecs.ICluster): ec2.IVpc | undefined {
 function validateProps(script: ScriptRef, scope: Construct, props: DeploymentTaskProps): { bindings: Bindings; vpc: ec2.IVpc; size: { cpu: number; memory: number } } {
   const fail = (message: string): never => script.fail(message);
   validateTriggerAndPolicy(script, props);
-  if (props.retry !== undefined) {
-    // The task runtime starts one task per request: retries would be a new RunTask after each failed one.
-    fail(`'retry' (${props.retry.attempts} attempts) is not supported by a DeploymentTask yet: only a DeploymentScript is retried. `
-      + "Retry inside the container (e.g. a loop around the command in its entrypoint), or leave 'retry' out.");
-  }
   if (props.image === undefined) {
     fail("'image' is missing. Give the container image, e.g. image: ecs.ContainerImage.fromAsset('app') for your application's Dockerfile.");
   }

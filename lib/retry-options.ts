@@ -6,8 +6,10 @@ import { Duration } from 'aws-cdk-lib';
  * not idempotent must not run twice.
  *
  * Each attempt may run for the script's `timeout`. All attempts and the waits between them must fit in the time the
- * provider has: about 14 minutes for a `DeploymentScript` (the Provider framework's 15). An attempt that could not run
- * to its `timeout` in the time left is not started, and the failure says so. (A `DeploymentTask` is not retried yet.)
+ * provider has: about 14 minutes for a `DeploymentScript` (the Provider framework's 15), 55 minutes for a
+ * `DeploymentTask` (CloudFormation's hour, less starting and stopping the task). An attempt that could not run to its
+ * `timeout` in the time left is not started, and the failure says so. A task is started again after a non-zero exit,
+ * a failure to start (an image not pulled, no capacity) or its timeout.
  */
 export interface RetryOptions {
   /**

@@ -226,6 +226,25 @@ describe('DeploymentTask', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x', Timeout: 60 });
   });
 
+  test('retry: the attempts reach the runtime and let isComplete start the later attempts; a task without keeps its resource', () => {
+    const { stack, vpc } = withVpc();
+    const plain = task(stack, 'Plain', { vpc });
+    const retried = task(stack, 'Retried', { vpc, timeout: Duration.minutes(10), retry: { attempts: 3 } });
+    const many = task(stack, 'Many', { vpc, timeout: Duration.minutes(20), retry: { attempts: 5 } });
+
+    const template = Template.fromStack(stack);
+    const properties = (t: DeploymentTask) => template.toJSON().Resources[logicalId(stack, t.resource)].Properties;
+    expect(Object.keys(properties(plain))).not.toContain(consts.PROP_RETRY_ATTEMPTS);
+    expect(properties(plain).ServiceTimeout).toBe('2100');
+    // What ServiceTimeout makes of them: test/retry.test.ts.
+    expect(properties(retried)).toMatchObject({ [consts.PROP_RETRY_ATTEMPTS]: '3', [consts.PROP_RETRY_BACKOFF_SECONDS]: '10', [consts.PROP_TIMEOUT_SECONDS]: '600' });
+
+    const isComplete = statementsOf(template, 'DeploymentTaskProviderIsCompleteServiceRole');
+    const runTask = isComplete.filter((statement) => statement.Action === 'ecs:RunTask').map((statement) => statement.Resource);
+    expect(runTask).toEqual([{ Ref: logicalId(stack, retried.taskDefinition) }, { Ref: logicalId(stack, many.taskDefinition) }]);
+    expect(isComplete.filter((statement) => statement.Action === 'iam:PassRole')).toHaveLength(2);
+  });
+
   test('addEnvironment, addSecret, addToRolePolicy and grants reach the container and its task role', () => {
     const { stack, vpc } = withVpc();
     const bucket = new s3.Bucket(stack, 'Bucket');
@@ -503,6 +522,10 @@ describe('bad input is rejected at construction, naming the prop, the value and 
     ['a target of another VPC than the task\'s', (stack) => ({
       connectTo: [new rds.DatabaseInstance(stack, 'db', { engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }), vpc: new ec2.Vpc(stack, 'Other', { maxAzs: 2, natGateways: 1 }) })],
     }), 'DeploymentTask Stack/Migrate: connectTo target Stack/db (RDS database instance) lives in Stack/Other, and the task runs in Stack/Vpc. Run the task in the VPC of the targets it connects to.'],
+    ['one attempt', () => ({ retry: { attempts: 1 } }),
+      "DeploymentTask Stack/Migrate: 'retry.attempts' is 1. It counts every run of the task, the first included, and must be known at synth: give a whole number, 2 or more (e.g. retry: { attempts: 3 }), or leave 'retry' out for no retries."],
+    ['a back-off that leaves no room for a second attempt', () => ({ timeout: Duration.minutes(50), retry: { attempts: 2, backoff: Duration.minutes(6) } }),
+      "DeploymentTask Stack/Migrate: 'retry.backoff' is 6 minutes: after it, a second attempt, which may run for the task's timeout (50 minutes), can never end within the 55 minutes that all the attempts of a DeploymentTask may take, so it would never start. Lower 'retry.backoff' or 'timeout'."],
   ])('%s', (_name, props, message) => rejects(props, message));
 
   test('no VPC to run in', () => {

@@ -72,6 +72,18 @@ describe('ServiceTimeout counts every attempt and wait, as far as the provider\'
     expect(resources(stack)[0].ServiceTimeout).toBe(expected);
   });
 
+  test.each<[string, Partial<DeploymentTaskProps>, string]>([
+    // 600 + 10 + 600 + 20 + 600, a minute for each later attempt (seeing the last stop, starting the next), and the
+    // 5 minutes around a task
+    ['3 attempts of 10 minutes, 10 s back-off', { timeout: Duration.minutes(10), retry: { attempts: 3 } }, String(1830 + 120 + 300)],
+    // bounded by the 55 minutes all attempts may take, and CloudFormation's hour
+    ['more attempts than the 55 minutes hold', { timeout: Duration.minutes(20), retry: { attempts: 5 } }, '3600'],
+  ])('a task: %s', (_name, props, expected) => {
+    const { stack } = newStack();
+    task(stack, new ec2.Vpc(stack, 'Vpc'), props);
+    expect(resources(stack)[0].ServiceTimeout).toBe(expected);
+  });
+
   test('a serviceTimeout given must hold the attempts too', () => {
     const { app, stack } = newStack();
     rejectsCleanly(app, () => script(stack, { timeout: Duration.minutes(2), serviceTimeout: Duration.minutes(5), retry: { attempts: 3, backoff: Duration.seconds(30) } }),
@@ -93,13 +105,6 @@ describe('bad retry settings are rejected at construction, naming the prop, the 
   ])('a script: %s', (_name, props, message) => {
     const { app, stack } = newStack();
     rejectsCleanly(app, () => script(stack, props), message);
-  });
-
-  test('a task: not retried yet, so refused rather than ignored', () => {
-    const { app, stack } = newStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    rejectsCleanly(app, () => task(stack, vpc, { retry: { attempts: 3 } }),
-      "DeploymentTask Stack/Task: 'retry' (3 attempts) is not supported by a DeploymentTask yet: only a DeploymentScript is retried. Retry inside the container (e.g. a loop around the command in its entrypoint), or leave 'retry' out.");
   });
 
   test('accepted: attempts whose timeouts add up to more than the provider\'s time (a transient failure fails fast)', () => {

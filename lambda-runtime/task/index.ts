@@ -10,9 +10,10 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ACCESS_DENIED_RETRY_SECONDS, PROP_PARAMETERS } from '../shared/consts';
+import { ACCESS_DENIED_RETRY_SECONDS, MAX_TASK_TIMEOUT_SECONDS, PROP_PARAMETERS, PROP_TRIGGER } from '../shared/consts';
 import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
+import { afterFailure, readRetry } from '../shared/retry';
 import { sanitize } from '../shared/text';
 import { lastLogLines } from '../shared/task-logs';
 import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
@@ -75,10 +76,10 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   const ssm = () => (ssmClient ??= new SSMClient({}));
 
   async function onEvent(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
-    const [physicalResourceId, stackName, region] = receiveRequest(event);
+    const [physicalResourceId, stackName] = receiveRequest(event);
     const resultParameter = resultParameterName(stackName, physicalResourceId);
     try {
-      return await start(event, physicalResourceId, stackName, region, resultParameter);
+      return await start(event, physicalResourceId, resultParameter);
     } finally {
       // Every Delete forgets the stored result, as a script's does; it never fails the Delete. (Another stack's request
       // names a parameter of that stack, which the provider's role may not touch.)
@@ -86,14 +87,13 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     }
   }
 
-  async function start(event: CloudFormationCustomResourceEvent, physicalResourceId: string, stackName: string, region: string,
-    resultParameter: string): Promise<OnEventResponse> {
+  async function start(event: CloudFormationCustomResourceEvent, physicalResourceId: string, resultParameter: string): Promise<OnEventResponse> {
     const props: Record<string, unknown> = event.ResourceProperties ?? {};
     const logicalId = event.LogicalResourceId;
     const who = `Deployment task ${logicalId}`;
 
     cloudformation ??= new CloudFormationClient({});
-    const { input, decision } = await decideRequest(cloudformation, event, who);
+    const { decision } = await decideRequest(cloudformation, event, who);
     if (decision.action === 'skip') {
       // An update that does not run the task (a rollback, run policy "once") answers with the last run's result, or
       // CloudFormation drops the attributes and whatever reads them fails.
@@ -117,16 +117,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
 
     try {
       const settings = readSettings(props, logicalId);
-      const request = runTaskInput(settings, {
-        trigger: input.trigger,
-        requestType: event.RequestType,
-        stackId: event.StackId,
-        stackName,
-        region,
-        logicalResourceId: logicalId,
-        physicalResourceId,
-      }, parametersOf(props), event.RequestId);
-      const task = await runTask(request, logicalId);
+      const task = await runTask(attemptRequest(event, settings, physicalResourceId, 1), logicalId);
       const deadline = now() + settings.timeoutSeconds * 1000;
       console.log(`started task ${task.taskArn} (timeout ${settings.timeoutSeconds} s, until ${new Date(deadline).toISOString()})`);
       return {
@@ -138,38 +129,102 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     }
   }
 
+  /**
+   * Asked every TASK_QUERY_INTERVAL_SECONDS with the same event (what onEvent answered): it keeps nothing between polls.
+   * A task that takes retries (RetryAttempts) is found again at each poll, attempt after attempt: the first is the one
+   * onEvent started; each later one is started by RunTask with a client token of its own (the request id and the
+   * attempt), which ECS answers with the same task for a day, so that asking again starts nothing new. Attempt k + 1
+   * is due when attempt k stopped (its `stoppedAt`) plus the back-off, and only when it can run to its timeout within
+   * MAX_TASK_TIMEOUT_SECONDS of the first start: each poll takes the same decision from the same facts.
+   */
   async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResponse> {
     const run = event[TASK_RUN_KEY];
     // onEvent started nothing (a request that does not run the task, or a failure that is only logged).
     if (!run) return { IsComplete: true };
     const logicalId = event.LogicalResourceId;
     try {
-      const settings = readSettings(event.ResourceProperties ?? {}, logicalId);
-      let task: Task | undefined;
-      try {
-        task = await describeTask(run, logicalId);
-        if (task && taskOutcome(task, settings.containerName, settings.timeoutSeconds).state === 'running') {
-          await enforceTimeout(run, task, settings, logicalId);
+      const props = event.ResourceProperties ?? {};
+      const settings = readSettings(props, logicalId);
+      const retry = readRetry(props);
+      const attemptMs = settings.timeoutSeconds * 1000;
+      const attemptsEnd = run.deadline - attemptMs + MAX_TASK_TIMEOUT_SECONDS * 1000;
+      let current = run;
+      for (let attempt = 1; ; attempt++) {
+        const stopped = await stoppedTask(current, settings, logicalId);
+        if (!stopped) return { IsComplete: false };
+        const outcome = taskOutcome(stopped, settings.containerName, settings.timeoutSeconds);
+        if (outcome.state === 'succeeded') {
+          console.log(`task ${current.taskArn} succeeded${retry ? ` (attempt ${attempt} of ${retry[0]})` : ''}`);
+          if (event.RequestType === 'Delete') return { IsComplete: true };
+          const data = await taskResult(event, settings, current.taskArn);
+          return { IsComplete: true, ...(data ? { Data: data } : {}) };
         }
-      } catch (error) {
-        // The task runs on: a passing failure (throttling, a 5xx after the SDK's retries) waits for the next poll.
-        if (!isTransient(error) || now() >= run.deadline + STOP_GRACE_MS) throw error;
-        console.log(`could not check task ${run.taskArn} (${describeError(error)}): asking again at the next poll`);
-        return { IsComplete: false };
+        if (outcome.state !== 'failed') return { IsComplete: false };
+        // ECS always sets stoppedAt on a stopped task; the deadline is only a fallback that keeps the decision stable.
+        const stoppedMs = stopped.stoppedAt?.getTime() ?? current.deadline;
+        const next = afterFailure(retry, attempt, attemptsEnd - stoppedMs, attemptMs);
+        if ('note' in next) {
+          console.log(`task ${current.taskArn} failed${next.note}: ${outcome.message}`);
+          throw reportableError(await failureReason(event, settings, current.taskArn, outcome.message, outcome.started, next.note));
+        }
+        const due = stoppedMs + next.wait;
+        console.log(`attempt ${attempt} (task ${current.taskArn}) failed: ${outcome.message}`);
+        if (now() < due) {
+          console.log(`attempt ${attempt + 1} in ${Math.ceil((due - now()) / 1000)} s`);
+          return { IsComplete: false };
+        }
+        const task = await startAttempt(event, settings, attempt + 1, retry![0], outcome.message);
+        if (!task) return { IsComplete: false };
+        // The attempt's own timeout counts from its creation, which ECS gives again with the task at each poll.
+        current = { ...run, taskArn: task.taskArn!, deadline: (task.createdAt?.getTime() ?? now()) + attemptMs };
       }
-      if (!task) return { IsComplete: false };
-      const outcome = taskOutcome(task, settings.containerName, settings.timeoutSeconds);
-      if (outcome.state === 'running') return { IsComplete: false };
-      if (outcome.state === 'succeeded') {
-        console.log(`task ${run.taskArn} succeeded`);
-        if (event.RequestType === 'Delete') return { IsComplete: true };
-        const data = await taskResult(event, settings, run.taskArn);
-        return { IsComplete: true, ...(data ? { Data: data } : {}) };
-      }
-      console.log(`task ${run.taskArn} failed: ${outcome.message}`);
-      throw reportableError(await failureReason(event, settings, run.taskArn, outcome.message, outcome.started));
     } catch (error) {
       return failOrLog(error, `Deployment task ${logicalId}`, run.failureFails, { IsComplete: true });
+    }
+  }
+
+  /**
+   * The task once it has stopped; `undefined` while it runs (stopped at its deadline), is not listed yet, or cannot be
+   * described for a passing reason.
+   */
+  async function stoppedTask(run: TaskRun, settings: TaskSettings, logicalId: string): Promise<Task | undefined> {
+    try {
+      const task = await describeTask(run, logicalId);
+      if (task && taskOutcome(task, settings.containerName, settings.timeoutSeconds).state === 'running') {
+        await enforceTimeout(run, task, settings, logicalId);
+        return undefined;
+      }
+      return task;
+    } catch (error) {
+      // The task runs on: a passing failure (throttling, a 5xx after the SDK's retries) waits for the next poll.
+      if (!isTransient(error) || now() >= run.deadline + STOP_GRACE_MS) throw error;
+      console.log(`could not check task ${run.taskArn} (${describeError(error)}): asking again at the next poll`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts attempt `attempt` (2 or more) of a task that takes retries, or finds it again: RunTask with the attempt's
+   * client token. `undefined` when it could not start for a passing reason (throttling, a 5xx, no capacity): the next
+   * poll asks again with the same token. `lastError`: how the attempt before failed, for the reason.
+   */
+  async function startAttempt(event: IsCompleteEvent, settings: TaskSettings, attempt: number, attempts: number,
+    lastError: string): Promise<Task | undefined> {
+    const logicalId = event.LogicalResourceId;
+    const request = attemptRequest(event, settings, event.PhysicalResourceId ?? logicalId, attempt);
+    try {
+      const task = await runTask(request, logicalId);
+      console.log(`attempt ${attempt} of ${attempts}: task ${task.taskArn}`);
+      return task;
+    } catch (error) {
+      const { why, passing } = error as NotStarted;
+      if (why === undefined) throw error;
+      if (!passing) {
+        throw reportableError(`Deployment task ${logicalId} failed after ${attempt - 1} of ${attempts} attempts ` +
+          `(attempt ${attempt} did not start: ${why}): ${lastError}`);
+      }
+      console.log(`attempt ${attempt} did not start (${why}): trying again at the next poll`);
+      return undefined;
     }
   }
 
@@ -210,7 +265,10 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     }
   }
 
-  /** Starts the task, retrying only what proves it did not start (a new role or policy not yet propagated). */
+  /**
+   * Starts the task, retrying only what proves it did not start (a new role or policy not yet propagated). Throws a
+   * reportable error saying why it did not start, marked `passing` when a later RunTask may not meet the cause.
+   */
   async function runTask(request: ReturnType<typeof runTaskInput>, logicalId: string): Promise<Task> {
     const start = now();
     for (let attempt = 1; ; attempt++) {
@@ -219,7 +277,8 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
         const task = out.tasks?.[0];
         if (task?.taskArn) return task;
         const failures = (out.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason ?? ''}${f.detail ? ` (${f.detail})` : ''}`.trim());
-        throw reportableError(`Deployment task ${logicalId} did not start: RunTask returned no task${failures.length ? `: ${failures.join('; ')}` : ''}.`);
+        throw notStarted(logicalId, `RunTask returned no task${failures.length ? `: ${failures.join('; ')}` : ''}.`,
+          failures.some((f) => /capacity|RESOURCE:|AGENT/i.test(f)));
       } catch (error) {
         if (error instanceof ReportableError) throw error;
         const delay = retryDelayMs(attempt);
@@ -228,7 +287,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
           await sleep(delay);
           continue;
         }
-        throw reportableError(`Deployment task ${logicalId} did not start: RunTask failed: ${describeError(error)}${runTaskHint(error)}`);
+        throw notStarted(logicalId, `RunTask failed: ${describeError(error)}${runTaskHint(error)}`, isTransient(error));
       }
     }
   }
@@ -262,8 +321,9 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     }
   }
 
-  /** The reason CloudFormation shows: what failed, the container's last log lines, and where its full log is. */
-  async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string, message: string, started: boolean): Promise<string> {
+  /** The reason CloudFormation shows: what failed (after how many attempts), the container's last log lines, and where its full log is. */
+  async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string, message: string, started: boolean,
+    attempts: string): Promise<string> {
     const stream = logStreamName(settings, taskArn);
     const lines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
     const footer: string[] = [];
@@ -272,10 +332,29 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
       const url = logStreamConsoleUrl(partition, region, settings.logGroupName, stream);
       footer.push(`Full log: ${settings.logGroupName} ${stream}`, ...(url ? [url] : []));
     }
-    return fitReason(`Deployment task ${sanitize(event.LogicalResourceId)} failed: `, message, lines, footer);
+    return fitReason(`Deployment task ${sanitize(event.LogicalResourceId)} failed${attempts}: `, message, lines, footer);
   }
 
   return { onEvent, isComplete };
+}
+
+/**
+ * The RunTask request of attempt `attempt` of a request's run (1: onEvent's): the same context and parameters each time,
+ * and a client token of its own, so that asking again for an attempt starts no second task.
+ */
+function attemptRequest(event: CloudFormationCustomResourceEvent, settings: TaskSettings, physicalResourceId: string, attempt: number) {
+  const props = event.ResourceProperties ?? {};
+  // The stack's name and region, as receiveRequest reads them.
+  const [, , , region = process.env.AWS_REGION ?? ''] = event.StackId.split(':');
+  return runTaskInput(settings, {
+    trigger: String(props[PROP_TRIGGER] ?? ''),
+    requestType: event.RequestType,
+    stackId: event.StackId,
+    stackName: event.StackId.split('/')[1] ?? event.StackId,
+    region,
+    logicalResourceId: event.LogicalResourceId,
+    physicalResourceId,
+  }, parametersOf(props), attempt === 1 ? event.RequestId : `${event.RequestId}-${attempt}`);
 }
 
 /** The `Parameters` property: the JSON the container receives. */
@@ -290,6 +369,13 @@ function isTransient(error: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode;
   return !!e?.$retryable || (status !== undefined ? status >= 500 || status === 429 : true) ||
     /Throttl|TooManyRequests|ServerException|ServiceUnavailable/.test(e?.name ?? '');
+}
+
+/** Why a task did not start; `passing`: for a reason a later RunTask may not meet (throttling, a 5xx, no capacity). */
+type NotStarted = ReportableError & { readonly why?: string; readonly passing?: boolean };
+
+function notStarted(logicalId: string, why: string, passing: boolean): NotStarted {
+  return Object.assign(reportableError(`Deployment task ${logicalId} did not start: ${why}`), { why, passing });
 }
 
 /** An error that may only mean that a role or policy created moments ago has not propagated yet. */

@@ -28,6 +28,11 @@ export interface ScriptKind {
    */
   readonly attemptsLimitSeconds: number;
   /**
+   * What each attempt after the first adds to the provider's time beyond its timeout and wait: for a task, the poll
+   * that sees it stop, the poll that starts the next, and stopping it at its timeout; a script's are invoked at once.
+   */
+  readonly retryMarginSeconds: number;
+  /**
    * How the connection strings of a database whose credentials are read at run time hold them, for the code to fill
    * in; absent: they hold none, and the credentials come in variables of their own (a container's ECS secrets).
    */
@@ -37,14 +42,14 @@ export interface ScriptKind {
 /** A Lambda function: `DeploymentScript`. */
 export const LAMBDA_SCRIPT: ScriptKind = {
   kind: 'DeploymentScript', noun: 'script', lambda: true, answerMarginSeconds: 120, defaultTimeoutSeconds: 600,
-  attemptsLimitSeconds: RUNTIME_TIMEOUT_SECONDS,
+  attemptsLimitSeconds: RUNTIME_TIMEOUT_SECONDS, retryMarginSeconds: 0,
   credentialPlaceholders: { user: USERNAME_PLACEHOLDER, password: PASSWORD_PLACEHOLDER },
 };
 
 /** A container task on Fargate: `DeploymentTask`. */
 export const CONTAINER_TASK: ScriptKind = {
   kind: 'DeploymentTask', noun: 'task', lambda: false, answerMarginSeconds: 300, defaultTimeoutSeconds: 1800,
-  attemptsLimitSeconds: MAX_TASK_TIMEOUT_SECONDS,
+  attemptsLimitSeconds: MAX_TASK_TIMEOUT_SECONDS, retryMarginSeconds: 60,
 };
 
 /**
@@ -64,6 +69,7 @@ export class ScriptRef implements ScriptKind {
   public readonly answerMarginSeconds: number;
   public readonly defaultTimeoutSeconds: number;
   public readonly attemptsLimitSeconds: number;
+  public readonly retryMarginSeconds: number;
   public readonly credentialPlaceholders?: CredentialPlaceholders;
 
   constructor(kind: ScriptKind, public readonly path: string) {
@@ -73,6 +79,7 @@ export class ScriptRef implements ScriptKind {
     this.answerMarginSeconds = kind.answerMarginSeconds;
     this.defaultTimeoutSeconds = kind.defaultTimeoutSeconds;
     this.attemptsLimitSeconds = kind.attemptsLimitSeconds;
+    this.retryMarginSeconds = kind.retryMarginSeconds;
     this.credentialPlaceholders = kind.credentialPlaceholders;
   }
 

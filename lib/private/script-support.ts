@@ -115,7 +115,7 @@ export function runSecondsOf(script: ScriptRef, props: DeploymentScriptOptions, 
   if (Token.isUnresolved(backoff)) { return script.attemptsLimitSeconds; }
   let total = seconds;
   for (let attempt = 1; attempt < retry.attempts && total < script.attemptsLimitSeconds; attempt++) {
-    total += backoff * 2 ** (attempt - 1) + seconds;
+    total += backoff * 2 ** (attempt - 1) + seconds + script.retryMarginSeconds;
   }
   return Math.min(total, script.attemptsLimitSeconds);
 }

@@ -28,6 +28,8 @@ export interface TaskGrants {
   readonly taskDefinition: ecs.TaskDefinition;
   readonly cluster: ecs.ICluster;
   readonly logGroup: logs.ILogGroup;
+  /** Whether the task takes retries: isComplete then starts the later attempts, and needs what onEvent has to start one. */
+  readonly retries?: boolean;
 }
 
 /**
@@ -135,17 +137,20 @@ export class DeploymentTaskProvider extends Construct {
     const stack = Stack.of(this);
     const { taskDefinition, cluster, logGroup } = grants;
     const onCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
-    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ecs:RunTask'],
-      resources: [taskDefinition.taskDefinitionArn],
-      conditions: onCluster,
-    }));
     const roles = [taskDefinition.taskRole, taskDefinition.executionRole].filter((role): role is iam.IRole => role !== undefined);
-    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: roles.map((role) => role.roleArn),
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
+    // isComplete starts the later attempts of a task that takes retries.
+    for (const starter of grants.retries ? [this.onEventFunction, this.isCompleteFunction] : [this.onEventFunction]) {
+      starter.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [taskDefinition.taskDefinitionArn],
+        conditions: onCluster,
+      }));
+      starter.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: roles.map((role) => role.roleArn),
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }));
+    }
     // Tasks share clusters and log groups: one statement each.
     const clusterKey = stack.resolve(cluster.clusterArn);
     if (this.once(`cluster:${JSON.stringify(clusterKey)}`)) {

@@ -102,6 +102,8 @@ interface FakeTask {
   readonly startedMs: number;
   stopRequested?: { reason: string; atPoll: number };
   stopped?: { stopCode: string; stoppedReason: string; exitCode?: number; containerReason?: string; started: boolean };
+  /** When it stopped, on the fake's clock (ms). */
+  stoppedMs?: number;
 }
 
 export interface FakeEcsError {
@@ -375,6 +377,7 @@ export class FakeEcs {
 
   private finish(task: FakeTask, stopped: NonNullable<FakeTask['stopped']>): void {
     task.stopped = stopped;
+    task.stoppedMs = this.now();
     if (stopped.started && task.plan.log) {
       const prefix = this.prefixOf(task);
       this.putLog(`${prefix}/${task.containerName}/${task.taskArn.split('/').pop()}`, task.plan.log,
@@ -409,7 +412,7 @@ export class FakeEcs {
       desiredStatus: stopped || task.stopRequested ? 'STOPPED' : 'RUNNING',
       createdAt: task.createdAt,
       ...(stopped?.started !== false && (running || stopped) ? { startedAt: task.createdAt + 5 } : {}),
-      ...(stopped ? { stoppedAt: task.createdAt + 60, stopCode: stopped.stopCode, stoppedReason: stopped.stoppedReason } : {}),
+      ...(stopped ? { stoppedAt: task.stoppedMs! / 1000, stopCode: stopped.stopCode, stoppedReason: stopped.stoppedReason } : {}),
       containers: [container],
     };
   }

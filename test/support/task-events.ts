@@ -7,6 +7,8 @@ import {
   PROP_LOG_GROUP_NAME,
   PROP_LOG_STREAM_PREFIX,
   PROP_PARAMETERS,
+  PROP_RETRY_ATTEMPTS,
+  PROP_RETRY_BACKOFF_SECONDS,
   PROP_RUN_POLICY,
   PROP_RUN_TOKEN,
   PROP_SECURITY_GROUPS,
@@ -39,6 +41,8 @@ export interface TaskEventOptions {
   readonly assignPublicIp?: boolean;
   readonly platformVersion?: string;
   readonly requestId?: string;
+  /** RetryAttempts and RetryBackoffSeconds, as the construct writes them for `retry`. */
+  readonly retry?: readonly [attempts: number, backoffSeconds: number];
 }
 
 export function taskEvent(requestType: 'Create' | 'Update' | 'Delete', options: TaskEventOptions = {}): CloudFormationCustomResourceEvent {
@@ -59,6 +63,7 @@ export function taskEvent(requestType: 'Create' | 'Update' | 'Delete', options: 
     [PROP_LOG_GROUP_NAME]: LOG_GROUP,
     [PROP_LOG_STREAM_PREFIX]: STREAM_PREFIX,
     [PROP_TIMEOUT_SECONDS]: options.timeoutSeconds ?? '600',
+    ...(options.retry ? { [PROP_RETRY_ATTEMPTS]: String(options.retry[0]), [PROP_RETRY_BACKOFF_SECONDS]: String(options.retry[1]) } : {}),
   };
   const common = {
     ServiceToken: properties.ServiceToken,

@@ -37,6 +37,8 @@ export interface RunOptions extends CommonOptions {
   readonly strict: boolean;
   /** (--local) run again whenever the cloud assembly changes. */
   readonly watch: boolean;
+  /** (--local) run as the undo call of a rollback would (`undoOnRollback`): context `rollback: true`, requestType Update. */
+  readonly rollback: boolean;
   /** (a deployed task) start it and return: do not wait for it to stop. */
   readonly noWait: boolean;
 }
@@ -88,6 +90,7 @@ const SPECS: Record<Command, Spec> = {
     'python': { type: 'string' },
     'strict': { type: 'boolean' },
     'watch': { type: 'boolean' },
+    'rollback': { type: 'boolean' },
     'no-wait': { type: 'boolean' },
   },
   logs: {
@@ -150,7 +153,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   if ((env.length > 0 || envFiles.length > 0) && !local) {
     throw new UsageError(`${env.length ? '--env' : '--env-file'} is only for --local: a deployed script runs with the environment it was deployed with.`, command);
   }
-  for (const option of ['python', 'strict', 'watch'] as const) {
+  for (const option of ['python', 'strict', 'watch', 'rollback'] as const) {
     if (values[option] !== undefined && !local) throw new UsageError(`--${option} is only for --local.`, command);
   }
   if (values['no-wait'] !== undefined && local) throw new UsageError('--no-wait is only for a deployed task (run --stack): a local run always waits.', command);
@@ -171,6 +174,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       python: nonEmpty(values.python, '--python', command),
       strict: values.strict === true,
       watch: values.watch === true,
+      rollback: values.rollback === true,
       noWait: values['no-wait'] === true,
     },
   };
@@ -229,7 +233,9 @@ const EXIT_CODES = `Exit codes:
      unreachable endpoint, missing asset, a task without a deployed task definition, a stack without
      scripts for logs, …)
   4  run --local of a task with no container engine (docker, podman) on PATH: it printed what it would
-     run, for you to run by hand`;
+     run, for you to run by hand
+  127  no node to run the command (the pip package's launcher, or npm's #!/usr/bin/env node)
+  130  interrupted (Ctrl-C) while a script or task ran: a deployed one goes on running, a local one is stopped`;
 
 export const HELP: Record<'main' | Command, string> = {
   main: `${PROGRAM}: list, run and try the deployment scripts of AWS CDK apps (cdk-deployment-script).
@@ -290,7 +296,8 @@ ${EXIT_CODES}`,
   run: `Usage:
   ${PROGRAM} run --stack STACK --script ID [--param KEY=VALUE]... [--params-file FILE] [--dry-run]
   ${PROGRAM} run --local [--app cdk.out] [--stack STACK] --script ID [--env KEY[=VALUE]]... [--env-file FILE]
-                 [--param KEY=VALUE]... [--params-file FILE] [--python CMD] [--strict] [--watch] [--dry-run]
+                 [--param KEY=VALUE]... [--params-file FILE] [--python CMD] [--strict] [--watch] [--rollback]
+                 [--dry-run]
 
 Runs a deployed script now: invokes its Lambda function with the parameters of the stack's last
 deployment, resolved (as the provider recorded them, in the SSM parameter
@@ -333,6 +340,9 @@ Options:
                           repeatable; --env applies on top
   --strict                (--local) run nothing while a variable only known after deployment is unset
   --watch                 (--local) run again whenever the cloud assembly changes (after each cdk synth)
+  --rollback              (--local) run an after:deploy script or task as its undo call when a deployment
+                          rolls back would (undoOnRollback): requestType Update and rollback: true in the
+                          client context (DEPLOYMENT_SCRIPT_ROLLBACK=true in a container), the same parameters
   --python CMD            (--local) the Python interpreter (default: python3.X of the runtime, python3)
   --no-wait               (a deployed task) start it, print its ARN and how to follow it, and return
 
@@ -341,6 +351,7 @@ Examples:
   ${PROGRAM} run --stack my-stack --script seed --param count=100 --param 'tags=["demo"]'
   ${PROGRAM} run --stack my-stack --script cleanup --params-file cleanup.json --dry-run
   ${PROGRAM} run --local --script migrate --env STP_MY_DATABASE_CONNECTION_STRING=postgresql://localhost/dev
+  ${PROGRAM} run --local --script migrate --rollback --env-file local.env
 
 ${COMMON_HELP}
 

@@ -13,6 +13,12 @@ export const EXIT_ERROR = 3;
  */
 export const EXIT_NO_CONTAINER_ENGINE = 4;
 
+/**
+ * Interrupted (Ctrl-C) while a script or task ran: a deployed one goes on running where it runs, a local one is
+ * stopped. 128 + SIGINT, as a shell reports a command that SIGINT ended.
+ */
+export const EXIT_INTERRUPTED = 130;
+
 /** An error the command line reports as it is (no stack trace), with its exit code. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT_ERROR) {

@@ -124,21 +124,35 @@ export function checkHandlerFile(fn: LocalFunction, script: ScriptDefinition, ap
 export function pythonCommand(runtime: string, python: string | undefined): { file: string; args: string[]; fallback?: string } {
   const version = /^python(3\.\d+)/.exec(runtime)?.[1];
   const candidates = python ? [python] : [...(version ? [`python${version}`] : []), 'python3', 'python'];
+  const missed: string[] = [];
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
     const found = probe.status === 0 ? probe.stdout.trim() : '';
-    if (!found.startsWith('3.')) continue;
+    if (!found.startsWith('3.')) {
+      missed.push(whyNot(candidate, probe, found));
+      continue;
+    }
     const fallback = version && found !== version
-      ? `running on ${candidate} (Python ${found}); the function's runtime is ${runtime}${python ? '' : `, and python${version} is not on PATH`}`
+      ? `running on ${candidate} (Python ${found}); the function's runtime is ${runtime}${python || !missed.length ? '' : `, and ${missed[0]}`}`
       : undefined;
     return { file: candidate, args: ['-u', '-c', PYTHON_BOOTSTRAP], fallback };
   }
   throw new CliError(`no Python 3 interpreter found to run a ${runtime} script (tried ${candidates.join(', ')}): install Python 3, or pass --python /path/to/python3.`);
 }
 
+/** Why an interpreter cannot run a script: not on PATH, not Python 3, or what it said when it failed (a pyenv shim). */
+function whyNot(candidate: string, probe: ReturnType<typeof spawnSync>, found: string): string {
+  if ((probe.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return `${candidate} is not on PATH`;
+  if (probe.status === 0) return `${candidate} is Python ${found || '?'}`;
+  const said = String(probe.stderr ?? '').trim().split('\n')[0];
+  return `${candidate} does not run (${said || `exit ${probe.status ?? probe.signal}`})`;
+}
+
 export interface ChildOutcome {
   readonly payload: string;
   readonly functionError?: string;
+  /** Ctrl-C stopped the script: no outcome of its own. */
+  readonly interrupted?: boolean;
 }
 
 /**
@@ -170,7 +184,11 @@ export function runChild(command: { file: string; args: string[] },
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
-    const interrupted = () => child.kill('SIGINT');
+    let wasInterrupted = false;
+    const interrupted = () => {
+      wasInterrupted = true;
+      child.kill('SIGINT');
+    };
     process.on('SIGINT', interrupted);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -184,6 +202,7 @@ export function runChild(command: { file: string; args: string[] },
         if (!atLineStart) io.stderr.write('\n');
         info(io, style(io, 'dim', '──'));
       }
+      if (wasInterrupted) return resolveOutcome({ interrupted: true, payload: 'null' });
       if (timedOut) {
         const seconds = (options.timeoutMs / 1000).toFixed(2);
         return resolveOutcome({ functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds` }) });

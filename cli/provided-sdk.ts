@@ -69,8 +69,8 @@ export function checkBoto3(python: string, codeDir: string, where: string): void
   if (!usesBoto3(codeDir)) return;
   const probe = spawnSync(python, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import boto3', codeDir], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    throw new CliError(`${where} imports boto3, which Lambda provides, and ${python} cannot import it: install it for that Python (pip install boto3, ` +
-      'in the virtual environment you run this command from), or pass another interpreter with --python.');
+    throw new CliError(`${where} imports boto3, which Lambda provides and its code leaves out, and ${python} (the Python that runs it here) cannot import it. ` +
+      `Install it for that Python: ${python} -m pip install boto3 (in a virtual environment: activate it first); or pass an interpreter that has it with --python.`);
   }
 }
 

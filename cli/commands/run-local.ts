@@ -8,14 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync, watch } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
-import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
+import { PROP_PARAMETERS, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
 import type { ScriptContext } from '../../lambda-runtime/shared/invoke';
 import { contextVariables } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
 import { type AssemblyStack, findLocalScript, localRegion, localResolver, readAssembly } from '../assembly';
 import { containerEngine, describeRun, type LocalContainer, localContainer, maskedValue, runContainer } from '../container-local';
 import { USER_ENV } from '../env';
-import { CliError, EXIT_NO_CONTAINER_ENGINE, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
+import { CliError, EXIT_INTERRUPTED, EXIT_NO_CONTAINER_ENGINE, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
 import { checkHandlerFile, localFunction, pythonCommand, runChild } from '../lambda-local';
 import { info, type Io, printOutcome, style } from '../output';
 import { applyOverrides, parseEnv, parseParamOverrides, readParamsFile } from '../params';
@@ -23,13 +23,25 @@ import { appDirOf, checkBoto3, nodePathForSdk } from '../provided-sdk';
 import { NODE_BOOTSTRAP } from '../runtimes';
 import { localParameters, type Resolver, type ScriptDefinition, unresolvedPaths } from '../template';
 
+/**
+ * The property of a script's (or task's) custom resource that asks for the undo call on rollback
+ * (`undoOnRollback`), and the variable that tells a task's container it is that call: as the runtime reads and
+ * sets them (lambda-runtime/shared/consts.ts: PROP_UNDO_ON_ROLLBACK, CONTEXT_ROLLBACK, TASK_ENV_ROLLBACK).
+ */
+const PROP_UNDO_ON_ROLLBACK = 'UndoOnRollback';
+const TASK_ENV_ROLLBACK = 'DEPLOYMENT_SCRIPT_ROLLBACK';
+
+/** The client context a local run gives: a run by hand, or (`--rollback`) the undo call of a failed update. */
+type LocalContext = ScriptContext & { readonly requestType: 'Manual' | 'Update'; readonly rollback?: true };
+
 export async function runLocal(options: RunOptions, io: Io): Promise<number> {
   if (!options.watch) return runLocalOnce(options, io);
   return watchAssembly(options.app, io, async () => {
     try {
       return await runLocalOnce(options, io);
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
+      // A mistake in the command line stays one on the next synth: it ends the watch.
+      if (!(error instanceof CliError) || error instanceof UsageError) throw error;
       info(io, `${style(io, 'red', 'error:')} ${error.message}`);
       return error.exitCode;
     }
@@ -60,6 +72,7 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
   const event = applyOverrides(parameters.value, overrides);
   const inputs: LocalInputs = { stack, script, region, resolver, where, event, envOverrides };
   const missingParams = unresolvedPaths(event, parameters.unresolved);
+  if (options.rollback) checkRollback(io, script, where);
   if (script.kind === 'task') {
     const container = localContainer(stack, script, resolver);
     checkMissing(io, inputs, [...container.unresolved], missingParams, options.strict);
@@ -73,14 +86,15 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
     const functionName = fn.logicalId;
     const logGroupName = `/aws/lambda/${functionName}`;
     const awsRequestId = randomUUID();
-    const custom: ScriptContext & { requestType: 'Manual' } = {
+    const custom: LocalContext = {
       trigger: script.trigger,
-      requestType: 'Manual',
+      requestType: options.rollback ? 'Update' : 'Manual',
       stackId: '',
       stackName: stack.stackName,
       logicalResourceId: script.logicalId,
       physicalResourceId: script.logicalId,
       region: region ?? '',
+      ...(options.rollback ? { rollback: true as const } : {}),
     };
     const scriptEnv: Record<string, string> = {
       ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
@@ -120,7 +134,8 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
       const nodePath = nodePathForSdk(fn.code.dir, appDirOf(options.app), codeWhere);
       if (nodePath.length) scriptEnv.NODE_PATH = [...nodePath, ...(USER_ENV.NODE_PATH ? [USER_ENV.NODE_PATH] : [])].join(delimiter);
     }
-    info(io, style(io, 'dim', `Running script ${script.id} of ${stack.displayName} locally (${fn.runtime}, ${fn.handler}, timeout ${fn.timeoutSeconds} s)…`));
+    const as = options.rollback ? ', as its undo call on rollback' : '';
+    info(io, style(io, 'dim', `Running script ${script.id} of ${stack.displayName} locally (${fn.runtime}, ${fn.handler}, timeout ${fn.timeoutSeconds} s${as})…`));
     const started = Date.now();
     const outcome = await runChild(command, {
       env: { ...USER_ENV, ...scriptEnv },
@@ -143,6 +158,10 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
       io,
       title: `log of ${script.id}`,
     });
+    if (outcome.interrupted) {
+      info(io, `Interrupted: script ${script.id} was stopped.`);
+      return EXIT_INTERRUPTED;
+    }
     const ok = printOutcome(io, {
       scriptId: script.id,
       payload: outcome.payload,
@@ -183,12 +202,28 @@ function checkMissing(io: Io, inputs: LocalInputs, unresolvedEnv: ReadonlyArray<
   }
 }
 
+/**
+ * `--rollback` calls a script as a deployment that rolls back would undo it: only an after:deploy script is undone
+ * (a usage error otherwise), and only when synthesized with `undoOnRollback` (a note otherwise: it runs anyway, so
+ * that the undo code can be tried before the prop is set).
+ */
+function checkRollback(io: Io, script: ScriptDefinition, where: string): void {
+  if (script.trigger !== TRIGGER_AFTER_DEPLOY) {
+    throw new UsageError(`--rollback runs a script as the undo call of a deployment that rolls back, and only ${TRIGGER_AFTER_DEPLOY} scripts and tasks ` +
+      `are undone (undoOnRollback): ${where} runs ${script.trigger}. Run it without --rollback.`, 'run');
+  }
+  if (script.properties[PROP_UNDO_ON_ROLLBACK] !== 'true') {
+    info(io, style(io, 'yellow', `note: ${where} was not synthesized with undoOnRollback: a deployment that rolls back does not call it. ` +
+      'It runs here as that call would; set undoOnRollback: true for deployments to call it.'));
+  }
+}
+
 /** A task, in its container: run by docker or podman, or printed for the user to run. */
 async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, container: LocalContainer): Promise<number> {
   const { stack, script, region } = inputs;
   const context = contextVariables({
     trigger: script.trigger,
-    requestType: 'Manual',
+    requestType: options.rollback ? 'Update' : 'Manual',
     stackId: '',
     stackName: stack.stackName,
     region: region ?? '',
@@ -199,6 +234,7 @@ async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, co
     ...(region ? [['AWS_REGION', region], ['AWS_DEFAULT_REGION', region]] as const : []),
     ...container.environment,
     ...context.map(({ name, value }) => [name, value] as const),
+    ...(options.rollback ? [[TASK_ENV_ROLLBACK, 'true']] as const : []),
     ...inputs.envOverrides,
   ]);
   if (options.dryRun) {
@@ -219,7 +255,7 @@ async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, co
     info(io, `\nRun it by hand (values shown as **** are masked: put yours), or install docker or podman and run this command again.${secrets}`);
     return EXIT_NO_CONTAINER_ENGINE;
   }
-  info(io, style(io, 'dim', `Running task ${script.id} of ${stack.displayName} locally (${engine}, image ${container.image})…`));
+  info(io, style(io, 'dim', `Running task ${script.id} of ${stack.displayName} locally (${engine}, image ${container.image}${options.rollback ? ', as its undo call on rollback' : ''})…`));
   const started = Date.now();
   const code = await runContainer(engine, container, environment, USER_ENV);
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -234,40 +270,45 @@ async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, co
 /**
  * Runs `once`, then again each time the cloud assembly changes (a template or the manifest rewritten by cdk synth),
  * until interrupted. The assembly, not the app's sources, is watched: what runs is what cdk synth bundled, as Lambda
- * would run it; `cdk synth` (or `cdk watch`'s synth) in another terminal makes a change show here.
+ * would run it; `cdk synth` in another terminal makes a change show here. Ctrl-C while a run goes on stops that run
+ * (130); while waiting, it ends the watch with the code of the last run.
  */
 async function watchAssembly(app: string, io: Io, once: () => Promise<number>): Promise<number> {
-  const dir = resolve(app);
-  let last = await once();
-  info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
-  return new Promise((resolveExit) => {
-    let timer: NodeJS.Timeout | undefined;
-    let running = false;
-    let again = false;
-    const rerun = async () => {
-      if (running) {
-        again = true;
-        return;
+  let interrupted = false;
+  let changed = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const onInterrupt = () => {
+    interrupted = true;
+    wake?.();
+  };
+  process.on('SIGINT', onInterrupt);
+  const watcher = watch(resolve(app), (_event, name) => {
+    if (!name || !/(\.template\.json|manifest\.json)$/.test(String(name))) return;
+    clearTimeout(timer);
+    // cdk synth writes several files: one run once it is done with them.
+    timer = setTimeout(() => {
+      changed = true;
+      wake?.();
+    }, 500);
+  });
+  try {
+    let last = await once();
+    while (!interrupted) {
+      if (!changed) {
+        info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
+        await new Promise<void>((resolveWait) => { wake = resolveWait; });
+        wake = undefined;
+        if (interrupted) break;
       }
-      running = true;
+      changed = false;
       info(io, style(io, 'dim', `\n${app} changed: running again.`));
       last = await once();
-      running = false;
-      info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
-      if (again) {
-        again = false;
-        void rerun();
-      }
-    };
-    const watcher = watch(dir, (_event, name) => {
-      if (!name || !/(\.template\.json|manifest\.json)$/.test(String(name))) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void rerun(), 500);
-    });
-    process.once('SIGINT', () => {
-      watcher.close();
-      clearTimeout(timer);
-      resolveExit(last);
-    });
-  });
+    }
+    return last;
+  } finally {
+    watcher.close();
+    clearTimeout(timer);
+    process.removeListener('SIGINT', onInterrupt);
+  }
 }

@@ -18,7 +18,7 @@ import { logStreamName, readSettings, runTaskInput, type TaskContext, taskId, ty
 import type { RunOptions } from '../args';
 import type { Aws } from '../aws';
 import { type DeployedStack, isDeployed } from '../deployed';
-import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
+import { CliError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
 import { info, type Io, printLog, progress, style } from '../output';
 import { applyOverrides, type ParamOverride } from '../params';
 import { describeValue, isObject, localParameters, resolveString, type ScriptDefinition, unresolvedPaths } from '../template';
@@ -85,7 +85,7 @@ async function waitForTask(aws: Aws, stack: DeployedStack, script: ScriptDefinit
   const interrupted = () => {
     spinner.stop();
     info(io, `\nInterrupted: the task goes on running in ECS until it stops or you stop it (${taskArn}). Its log: ${followCommand}`);
-    process.exit(130);
+    process.exit(EXIT_INTERRUPTED);
   };
   process.once('SIGINT', interrupted);
   let last: Task | undefined;

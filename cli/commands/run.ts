@@ -10,7 +10,7 @@ import { logsConsoleUrl } from '../../lambda-runtime/shared/reason';
 import type { RunOptions } from '../args';
 import { Aws, regionOfArn } from '../aws';
 import { type DeployedStack, functionName, isDeployed, readRecord, readStack, recordParameterName, type RecordState } from '../deployed';
-import { CliError, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
+import { CliError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
 import { runLocal } from './run-local';
 import { runDeployedTask } from './run-task';
 import { decodeLogTail, info, type Io, printLog, printOutcome, progress, style } from '../output';
@@ -75,7 +75,7 @@ export async function run(options: RunOptions, io: Io): Promise<number> {
     const interrupted = () => {
       spinner.stop();
       info(io, `\nInterrupted: the script goes on running in Lambda until it ends or times out (${timeoutSeconds} s). Its log: ${logGroup}`);
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     };
     process.once('SIGINT', interrupted);
     let out: InvokeCommandOutput;

@@ -63,13 +63,19 @@ export function isolatedEnv(): Record<string, string> {
   };
 }
 
-/** Runs `node bin/cdk-deployment-script.js …args`, with `env` only (on top of `isolatedEnv()`). */
-export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** `isolatedEnv()` with `changes` (a variable `undefined` is removed). */
+function cliEnv(changes: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = { ...isolatedEnv() };
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+  for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+/** Runs `node bin/cdk-deployment-script.js …args`, with `env` only (on top of `isolatedEnv()`). */
+export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env = cliEnv(options.env);
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -85,6 +91,51 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A command started in the background, to talk to while it runs (`--watch`, Ctrl-C). */
+export interface RunningCli {
+  /** Resolves once `pattern` has appeared `times` times in what the command wrote to `stream`; rejects if it ends first. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, times?: number): Promise<void>;
+  /** Sends a signal (Ctrl-C is SIGINT). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves once the command has ended. */
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `node bin/cdk-deployment-script.js …args` as `runCli` does, without waiting for it to end. */
+export function startCli(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): RunningCli {
+  const start = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(options.env), cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = { stdout: '', stderr: '' };
+  const waiters: Array<() => void> = [];
+  const notify = () => waiters.splice(0).forEach((check) => check());
+  child.stdout.on('data', (chunk: Buffer) => { text.stdout += chunk.toString('utf8'); notify(); });
+  child.stderr.on('data', (chunk: Buffer) => { text.stderr += chunk.toString('utf8'); notify(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  let ended = false;
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      ended = true;
+      notify();
+      resolve({ code, stdout: text.stdout, stderr: text.stderr, ms: Date.now() - start });
+    });
+  });
+  return {
+    done,
+    signal: (signal) => child.kill(signal),
+    waitFor: (stream, pattern, times = 1) => new Promise<void>((resolve, reject) => {
+      const check = () => {
+        const count = [...text[stream].matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'))].length;
+        if (count >= times) return resolve();
+        if (ended) return reject(new Error(`the command ended before ${stream} showed ${pattern} ${times} time(s):\n${text.stderr}${text.stdout}`));
+        waiters.push(check);
+      };
+      check();
+    }),
+  };
 }
 
 export const STACK_NAME = 'CliStack';

@@ -1,7 +1,9 @@
 /**
  * Migrate and seed a PostgreSQL database as part of the deployment: the migrations run after every resource
- * of the stack is deployed, then the seed; a failing migration fails the deployment and the stack rolls back
- * without running anything again. Before the stack is deleted, a cleanup script removes the seeded data.
+ * of the stack is deployed, then the seed, then a smoke test; a failing migration fails the deployment and the stack
+ * rolls back without running anything again. When a later script fails (the smoke test), the rollback calls the
+ * migration back to undo what it applied (undoOnRollback). Before the stack is deleted, a cleanup script removes the
+ * seeded data.
  */
 import * as path from 'node:path';
 import { App, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -40,12 +42,23 @@ export class DatabaseStack extends Stack {
       entry: path.join(__dirname, 'scripts', 'migrate.ts'),
       connectTo: [database],
       timeout: Duration.minutes(5),
+      // Should the deployment roll back after the migrations ran, the old code must not face the new schema: the
+      // rollback calls the script again (rollback: true in its context), which runs the down steps of this run.
+      undoOnRollback: true,
     });
     const seed = new DeploymentScript(this, 'Seed', {
       trigger: ScriptTrigger.AFTER_DEPLOY,
       entry: path.join(__dirname, 'scripts', 'seed.ts'),
       connectTo: [database],
       runAfter: [migrate],
+    });
+    // Last: a failure here rolls the deployment back, and the migrations above are undone.
+    new DeploymentScript(this, 'Smoke', {
+      trigger: ScriptTrigger.AFTER_DEPLOY,
+      entry: path.join(__dirname, 'scripts', 'smoke.ts'),
+      connectTo: [database],
+      runAfter: [seed],
+      parameters: { adminEmail: 'admin@example.com' },
     });
     new DeploymentScript(this, 'Cleanup', {
       trigger: ScriptTrigger.BEFORE_DELETE,

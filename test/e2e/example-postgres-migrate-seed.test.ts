@@ -5,7 +5,8 @@
  * `STP_DATABASE_CONNECTION_STRING` that connectTo builds from the instance's endpoint and the user and password the
  * library's shim reads from the database's secret (the harness's Secrets Manager) on each run, over TLS. The
  * function's configuration holds placeholders, never the password, so a rotated password is the one the next run
- * uses.
+ * uses. When the smoke test fails, the rollback calls Migrate back (undoOnRollback), which runs the down steps of the
+ * migrations its run applied: the schema is as before the deployment.
  */
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -35,12 +36,14 @@ afterAll(async () => {
   await harness?.close();
 });
 
-test('the CDK CLI synthesizes the example: three scripts, connected to the database without a password in their configuration', () => {
+test('the CDK CLI synthesizes the example: four scripts, connected to the database without a password in their configuration', () => {
   const resources = stackArtifact.template.Resources;
   const scripts = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::DeploymentScript').map(([id]) => id);
-  expect(scripts.sort()).toEqual(['Cleanup', 'Migrate', 'Seed']);
+  expect(scripts.sort()).toEqual(['Cleanup', 'Migrate', 'Seed', 'Smoke']);
+  // Only the migration asks to be undone on rollback.
+  expect(scripts.filter((id) => resources[id].Properties!.UndoOnRollback === 'true')).toEqual(['Migrate']);
   const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('STP_DATABASE_CONNECTION_STRING'));
-  expect(functions).toHaveLength(3);
+  expect(functions).toHaveLength(4);
   for (const fn of functions) {
     // What GetFunctionConfiguration shows: placeholders, filled by the shim (the handler) from the secret when it runs.
     const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -104,14 +107,14 @@ test('a rotated password reaches the next deployment\'s run, escaped; a secret t
   expect(reason).not.toContain(encodeURIComponent(rotated));
 });
 
-test('a deployment migrates, then seeds, a real PostgreSQL database; the seed\'s result is an output', async () => {
+test('a deployment migrates, then seeds, a real PostgreSQL database, and the smoke test passes; the seed\'s result is an output', async () => {
   const stack = harness.stack(stackArtifact);
 
   const created = await stack.create();
 
   expect(created.failure).toBeUndefined();
   expect(created.status).toBe('CREATE_COMPLETE');
-  expect(created.exchanges.map((e) => `${e.logicalId} ${e.response?.Status}`)).toEqual(['Migrate SUCCESS', 'Seed SUCCESS', 'Cleanup SUCCESS']);
+  expect(created.exchanges.map((e) => `${e.logicalId} ${e.response?.Status}`)).toEqual(['Migrate SUCCESS', 'Seed SUCCESS', 'Smoke SUCCESS', 'Cleanup SUCCESS']);
   expect(created.exchangesOf('Migrate')[0].response?.Data).toEqual({ applied: '2', latest: '0002_posts' });
 
   const db = databases.instance('PostgresMigrateSeed');
@@ -167,4 +170,76 @@ test('a failing migration fails the deployment with the SQL error in the reason;
   } finally {
     databases.afterCreate = undefined;
   }
+});
+
+/** The example's template with Smoke looking for an administrator who does not exist: the smoke test fails. */
+function withFailingSmokeTest(runToken?: string): AssemblyStack {
+  const changed = { ...stackArtifact, template: structuredClone(stackArtifact.template) };
+  changed.template.Resources.Smoke.Properties!.Parameters = JSON.stringify({ adminEmail: 'nobody@example.com' });
+  // A change of the stack: the run tokens of ON_STACK_CHANGE change, and the scripts run again.
+  if (runToken) for (const id of ['Migrate', 'Seed', 'Smoke']) changed.template.Resources[id].Properties!.RunToken = runToken;
+  return changed;
+}
+
+/** The calls that undid a run of the stack's scripts (rollback: true in their client context), by script. */
+function undoCalls(stackName: string): string[] {
+  return harness.lambda.invocations
+    .map((i) => (i.clientContext as { custom?: Record<string, unknown> } | undefined)?.custom)
+    .filter((custom) => custom?.rollback === true && custom.stackName === stackName)
+    .map((custom) => String(custom!.logicalResourceId));
+}
+
+test('a failing smoke test rolls the update back, and the migration it applied is undone: the schema is as before', async () => {
+  const stackName = 'PostgresMigrateSeed-undo';
+  const stack = harness.stack(stackArtifact, undefined, { stackName });
+  expect((await stack.create()).status).toBe('CREATE_COMPLETE');
+  const db = databases.instance(stackName);
+  const query = (sql: string) => db.server.query(sql, [], 'app');
+  // The deployed version had only the first migration: the update ships 0002_posts.
+  await query('DROP TABLE posts');
+  await query("DELETE FROM schema_migrations WHERE id = '0002_posts'");
+  const schema = async () => ({
+    tables: (await query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).map((r) => r.tablename),
+    migrations: (await query('SELECT id FROM schema_migrations ORDER BY id')).map((r) => r.id),
+    users: (await query('SELECT email FROM users')).map((r) => r.email),
+  });
+  const before = await schema();
+  expect(before).toEqual({ tables: ['schema_migrations', 'users'], migrations: ['0001_users'], users: ['admin@example.com'] });
+
+  const updated = await stack.update(withFailingSmokeTest('v2'));
+
+  expect(updated.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+  expect(updated.failure?.logicalId).toBe('Smoke');
+  expect(updated.failure?.reason).toContain('smoke test failed: no user nobody@example.com');
+  // The update applied 0002_posts (and seeded its post) before the smoke test failed.
+  expect(updated.exchangesOf('Migrate', 'Update')[0].response?.Data).toEqual({ applied: '1', latest: '0002_posts' });
+  // The rollback called Migrate back once, and answered every request: nothing blocked it.
+  expect(undoCalls(stackName)).toEqual(['Migrate']);
+  const rollback = updated.exchanges.filter((e) => e.stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS');
+  expect(rollback.map((e) => `${e.logicalId} ${e.response?.Status}`)).toEqual(['Smoke SUCCESS', 'Seed SUCCESS', 'Migrate SUCCESS']);
+  expect(await schema()).toEqual(before);
+
+  // The next deployment applies it again; the deletion undoes nothing.
+  const fixed = await stack.update({ ...stackArtifact, template: { ...stackArtifact.template, Resources: { ...stackArtifact.template.Resources,
+    Migrate: { ...stackArtifact.template.Resources.Migrate, Properties: { ...stackArtifact.template.Resources.Migrate.Properties, RunToken: 'v3' } } } } });
+  expect(fixed.status).toBe('UPDATE_COMPLETE');
+  expect((await schema()).migrations).toEqual(['0001_users', '0002_posts']);
+  expect((await stack.delete()).status).toBe('DELETE_COMPLETE');
+  expect(undoCalls(stackName)).toEqual(['Migrate']);
+});
+
+test('a failing smoke test rolls the first deployment back: its migrations are undone before the database goes', async () => {
+  const stackName = 'PostgresMigrateSeed-first';
+  const stack = harness.stack(withFailingSmokeTest(), undefined, { stackName });
+
+  const created = await stack.create();
+
+  expect(created.status).toBe('ROLLBACK_COMPLETE');
+  expect(created.failure?.logicalId).toBe('Smoke');
+  expect(undoCalls(stackName)).toEqual(['Migrate']);
+  expect(created.exchangesOf('Migrate', 'Delete').map((e) => `${e.stackStatus} ${e.response?.Status}`)).toEqual(['ROLLBACK_IN_PROGRESS SUCCESS']);
+  // The database's final snapshot: the migrations' tables are gone, and none is recorded as applied.
+  expect(databases.finalSnapshots.get(`${stackName}/${stack.resourcesOfType('AWS::RDS::DBInstance')[0]}`)!.app).toEqual({
+    'public.schema_migrations': 0,
+  });
 });

@@ -1,5 +1,8 @@
-/** The schema's migrations, in order. Append new ones; never edit one that has been deployed. */
-export const MIGRATIONS: ReadonlyArray<{ readonly id: string; readonly sql: string }> = [
+/**
+ * The schema's migrations, in order. Append new ones; never edit one that has been deployed. `down` undoes `sql`: it
+ * runs when the deployment that applied the migration rolls back (migrate.ts).
+ */
+export const MIGRATIONS: ReadonlyArray<{ readonly id: string; readonly sql: string; readonly down: string }> = [
   {
     id: '0001_users',
     sql: `CREATE TABLE users (
@@ -8,6 +11,7 @@ export const MIGRATIONS: ReadonlyArray<{ readonly id: string; readonly sql: stri
       name text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     )`,
+    down: 'DROP TABLE users',
   },
   {
     id: '0002_posts',
@@ -17,5 +21,6 @@ export const MIGRATIONS: ReadonlyArray<{ readonly id: string; readonly sql: stri
       title text NOT NULL,
       body text NOT NULL DEFAULT ''
     )`,
+    down: 'DROP TABLE posts',
   },
 ];

@@ -112,8 +112,12 @@ export function runArguments(container: LocalContainer, environment: ReadonlyMap
   ];
 }
 
-/** Builds the image from its asset, when it is one; then runs it. Resolves to the container's exit code. */
-export async function runContainer(engine: string, container: LocalContainer, environment: ReadonlyMap<string, string>, callerEnv: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Builds the image from its asset, when it is one; then runs it. Resolves to the container's exit code, and whether
+ * Ctrl-C stopped it.
+ */
+export async function runContainer(engine: string, container: LocalContainer, environment: ReadonlyMap<string, string>,
+  callerEnv: NodeJS.ProcessEnv): Promise<{ code: number; interrupted: boolean }> {
   if (container.buildDir) {
     const built = spawnSync(engine, ['build', '-t', container.image, container.buildDir], { stdio: ['ignore', 2, 2] });
     if (built.status !== 0) throw new CliError(`${engine} build of ${container.buildDir} failed (exit ${built.status ?? built.signal}).`);
@@ -121,12 +125,16 @@ export async function runContainer(engine: string, container: LocalContainer, en
   const env = { ...callerEnv, ...Object.fromEntries(environment) };
   return new Promise((resolveCode, reject) => {
     const child = spawn(engine, runArguments(container, environment), { env, stdio: ['inherit', 2, 2] });
-    const interrupted = () => child.kill('SIGINT');
+    let wasInterrupted = false;
+    const interrupted = () => {
+      wasInterrupted = true;
+      child.kill('SIGINT');
+    };
     process.on('SIGINT', interrupted);
     child.on('error', (error) => reject(new CliError(`cannot start ${engine}: ${error.message}`)));
     child.on('close', (code, signal) => {
       process.removeListener('SIGINT', interrupted);
-      resolveCode(code ?? (signal ? 128 + 15 : 1));
+      resolveCode({ code: code ?? (signal ? 128 + 15 : 1), interrupted: wasInterrupted });
     });
   });
 }

@@ -257,8 +257,12 @@ async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, co
   }
   info(io, style(io, 'dim', `Running task ${script.id} of ${stack.displayName} locally (${engine}, image ${container.image}${options.rollback ? ', as its undo call on rollback' : ''})…`));
   const started = Date.now();
-  const code = await runContainer(engine, container, environment, USER_ENV);
+  const { code, interrupted } = await runContainer(engine, container, environment, USER_ENV);
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (interrupted) {
+    info(io, `Interrupted: task ${script.id} was stopped (${engine} exited with code ${code}).`);
+    return EXIT_INTERRUPTED;
+  }
   if (code === 0) {
     info(io, `${style(io, 'green', '✔')} task ${script.id} succeeded in ${took}`);
     return EXIT_OK;

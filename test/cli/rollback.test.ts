@@ -3,7 +3,7 @@
  * Update and `rollback: true` in its client context (Node.js and Python), DEPLOYMENT_SCRIPT_ROLLBACK=true in a task's
  * container, the same parameters; refused for a before:delete script; a note when the template does not ask for it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DeploymentScript, DeploymentTask, ScriptTrigger } from '../../lib';
-import { ensureBin, runCli } from './support';
+import { ensureBin, runCli, startCli } from './support';
 
 let dir: string;
 let app: string;
@@ -135,4 +135,37 @@ test('--rollback is for --local only', async () => {
   const { code, stderr } = await runCli(['run', '--stack', 'UndoStack', '--script', 'seed', '--rollback']);
   expect(code).toBe(2);
   expect(stderr).toContain('error: --rollback is only for --local.');
+});
+
+describe('with a container engine (a stand-in for docker on PATH)', () => {
+  /** A `docker` that answers `version`, and on `run` writes the variables it was given to `record`, then runs `then`. */
+  function engine(name: string, then: string): { path: string; record: string } {
+    const bin = join(dir, name);
+    mkdirSync(bin, { recursive: true });
+    const record = join(dir, `${name}.log`);
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$1" = version ] && { echo 27.0.0; exit 0; }\n' +
+      `echo "request=$DEPLOYMENT_SCRIPT_REQUEST_TYPE rollback=\${DEPLOYMENT_SCRIPT_ROLLBACK-unset}" > ${record}\n${then}\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    return { path: `${bin}:/usr/bin:/bin`, record };
+  }
+
+  test('the task\'s container gets DEPLOYMENT_SCRIPT_ROLLBACK=true and requestType Update', async () => {
+    const { path, record } = engine('engine-ok', 'exit 0');
+    const { code, stderr } = await runCli(['run', '--local', '--app', app, '--script', 'Migrate', '--rollback'], { env: { PATH: path } });
+    expect(stderr).toContain('Running task Migrate of UndoStack locally (docker, image public.ecr.aws/docker/library/php:8.3-cli, as its undo call on rollback)…');
+    expect(code).toBe(0);
+    expect(readFileSync(record, 'utf8')).toBe('request=Update rollback=true\n');
+  });
+
+  test('Ctrl-C while the container runs stops it and exits 130', async () => {
+    // The container's process says it works once it is running (a shell's own echo could come before the exec, which a
+    // signal in between would not stop): node, whose Ctrl-C ends it.
+    const { path } = engine('engine-slow', `exec ${process.execPath} -e 'console.error("working"); setTimeout(() => {}, 60000)'`);
+    const cli = startCli(['run', '--local', '--app', app, '--script', 'Migrate'], { env: { PATH: path } });
+    await cli.waitFor('stderr', /working\n/);
+    cli.signal('SIGINT');
+    const { code, stderr } = await cli.done;
+    expect(stderr).toMatch(/Interrupted: task Migrate was stopped \(docker exited with code \d+\)\./);
+    expect(code).toBe(130);
+  });
 });

@@ -108,6 +108,17 @@ export interface DeploymentTaskProps extends DeploymentScriptOptions {
    * @default - Linux on X86_64
    */
   readonly runtimePlatform?: ecs.RuntimePlatform;
+
+  /**
+   * Whether the task's result (its `DEPLOYMENT_SCRIPT_RESULT` line) is secret: the provider stores it as an SSM
+   * `SecureString` and answers CloudFormation with `NoEcho`, so that the attributes are masked in CloudFormation's API
+   * and console and in the provider's logs, and a failure reason never shows the line. The line stays in the
+   * container's own log group: keep that log from those who may not read the secret. `getResult` still passes the
+   * attributes to other resources; a resource that shows its properties (an output, a tag, an environment) shows them.
+   *
+   * @default false
+   */
+  readonly secretResult?: boolean;
 }
 
 /**
@@ -232,11 +243,13 @@ export class DeploymentTask extends DeploymentScriptBase {
             ...(props.platformVersion !== undefined ? { [consts.PROP_PLATFORM_VERSION]: props.platformVersion } : {}),
             [consts.PROP_LOG_GROUP_NAME]: this.logGroup.logGroupName,
             [consts.PROP_LOG_STREAM_PREFIX]: streamPrefix,
+            ...props.secretResult ? { [consts.PROP_SECRET_RESULT]: 'true' } : {},
           },
         },
         timeout: this.timeout,
         register: (entry) => provider.register(entry, {
           taskDefinition: this.taskDefinition, cluster: this.cluster, logGroup: this.logGroup, retries: props.retry !== undefined,
+          secretResult: props.secretResult === true,
         }),
         bindings,
         otherVariables: secretVariables(props),

@@ -245,6 +245,24 @@ describe('DeploymentTask', () => {
     expect(isComplete.filter((statement) => statement.Action === 'iam:PassRole')).toHaveLength(2);
   });
 
+  test('secretResult: SecretResult on its custom resource only when set; isComplete may read results again only then', () => {
+    const { stack, vpc } = withVpc();
+    const plain = task(stack, 'Plain', { vpc });
+    const secret = task(stack, 'Secret', { vpc, secretResult: true });
+    task(stack, 'AlsoSecret', { vpc, secretResult: true });
+
+    const template = Template.fromStack(stack);
+    const properties = (t: DeploymentTask) => template.toJSON().Resources[logicalId(stack, t.resource)].Properties;
+    expect(Object.keys(properties(plain))).not.toContain(consts.PROP_SECRET_RESULT);
+    expect(properties(secret)[consts.PROP_SECRET_RESULT]).toBe('true');
+    const reads = statementsOf(template, 'DeploymentTaskProviderIsCompleteServiceRole').filter((statement) => statement.Action === 'ssm:GetParameter');
+    expect(reads).toEqual([{
+      Action: 'ssm:GetParameter',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/cdk-deployment-script/Stack/*']] },
+    }]);
+  });
+
   test('addEnvironment, addSecret, addToRolePolicy and grants reach the container and its task role', () => {
     const { stack, vpc } = withVpc();
     const bucket = new s3.Bucket(stack, 'Bucket');

@@ -10,7 +10,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ACCESS_DENIED_RETRY_SECONDS, MAX_TASK_TIMEOUT_SECONDS, PROP_PARAMETERS, PROP_TRIGGER } from '../shared/consts';
+import { ACCESS_DENIED_RETRY_SECONDS, MAX_TASK_TIMEOUT_SECONDS, PROP_PARAMETERS, PROP_SECRET_RESULT, PROP_TRIGGER } from '../shared/consts';
 import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
 import { afterFailure, readRetry } from '../shared/retry';
@@ -19,7 +19,7 @@ import { lastLogLines } from '../shared/task-logs';
 import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
-import { findResultLine, readLogTail, taskResultData } from './result';
+import { findResultLine, isResultLine, readLogTail, RESULT_MARKER, taskResultData } from './result';
 
 /**
  * The key of what `onEvent` tells `isComplete` about the task it started. The framework passes `onEvent`'s whole
@@ -37,15 +37,27 @@ export interface TaskRun {
   readonly failureFails: boolean;
 }
 
+/**
+ * The key of what `onEvent` tells `isComplete` of a secret result it kept out of its answer (which the waiter's
+ * execution input, in Step Functions' history, repeats): `isComplete` reads it again from SSM.
+ */
+export const STORED_RESULT_KEY = 'DeploymentTaskStoredResult';
+
 export interface OnEventResponse {
   readonly PhysicalResourceId: string;
+  readonly Data?: Data;
+  /** A secret result (`SecretResult`): the framework logs the request redacted and answers with NoEcho. */
+  readonly NoEcho?: boolean;
   readonly [TASK_RUN_KEY]?: TaskRun;
+  /** A secret result to answer with, read again by isComplete; `failureFails`: whether failing to read it fails. */
+  readonly [STORED_RESULT_KEY]?: { readonly failureFails: boolean };
 }
 
 export interface IsCompleteResponse {
   readonly IsComplete: boolean;
   /** The task's result (its `DEPLOYMENT_SCRIPT_RESULT` line): the framework passes it to CloudFormation. */
   readonly Data?: Data;
+  readonly NoEcho?: boolean;
 }
 
 export interface TaskHandlerOptions {
@@ -61,7 +73,7 @@ export interface TaskHandlerOptions {
 export const STOP_GRACE_MS = 3 * 60 * 1000;
 
 /** The event `isComplete` receives: the request, with what `onEvent` answered. */
-export type IsCompleteEvent = CloudFormationCustomResourceEvent & { readonly PhysicalResourceId?: string; readonly [TASK_RUN_KEY]?: TaskRun };
+export type IsCompleteEvent = CloudFormationCustomResourceEvent & Partial<OnEventResponse>;
 
 export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -79,7 +91,8 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const [physicalResourceId, stackName] = receiveRequest(event);
     const resultParameter = resultParameterName(stackName, physicalResourceId);
     try {
-      return await start(event, physicalResourceId, resultParameter);
+      const response = await start(event, physicalResourceId, resultParameter);
+      return secretResult(event) ? { ...response, NoEcho: true } : response;
     } finally {
       // Every Delete forgets the stored result, as a script's does; it never fails the Delete. (Another stack's request
       // names a parameter of that stack, which the provider's role may not touch.)
@@ -111,7 +124,10 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
         }
       }
       // Recorded for a run by hand with the last deployment's parameters; failing to is only logged.
-      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, parametersOf(props), logicalId, false);
+      if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, event, false);
+      if (data && secretResult(event)) {
+        return { PhysicalResourceId: physicalResourceId, [STORED_RESULT_KEY]: { failureFails: decision.keepResult!.failureFails } };
+      }
       return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
     }
 
@@ -139,9 +155,9 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
    */
   async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResponse> {
     const run = event[TASK_RUN_KEY];
-    // onEvent started nothing (a request that does not run the task, or a failure that is only logged).
-    if (!run) return { IsComplete: true };
     const logicalId = event.LogicalResourceId;
+    // onEvent started nothing (a request that does not run the task, or a failure that is only logged).
+    if (!run) return event[STORED_RESULT_KEY] ? storedSecretResult(event, event[STORED_RESULT_KEY].failureFails) : { IsComplete: true };
     try {
       const props = event.ResourceProperties ?? {};
       const settings = readSettings(props, logicalId);
@@ -157,7 +173,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
           console.log(`task ${current.taskArn} succeeded${retry ? ` (attempt ${attempt} of ${retry[0]})` : ''}`);
           if (event.RequestType === 'Delete') return { IsComplete: true };
           const data = await taskResult(event, settings, current.taskArn);
-          return { IsComplete: true, ...(data ? { Data: data } : {}) };
+          return { IsComplete: true, ...(data ? { Data: data } : {}), ...(secretResult(event) ? { NoEcho: true } : {}) };
         }
         if (outcome.state !== 'failed') return { IsComplete: false };
         // ECS always sets stoppedAt on a stopped task; the deadline is only a fallback that keeps the decision stable.
@@ -236,22 +252,37 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const logicalId = event.LogicalResourceId;
     const stream = logStreamName(settings, taskArn);
     const messages = settings.logGroupName && stream ? await readLogTail(logs(), settings.logGroupName, stream) : [];
-    const result = taskResultData(findResultLine(messages), logicalId);
+    const result = taskResultData(findResultLine(messages), logicalId, secretResult(event));
     console.log(`task ${result.note}`);
-    const [, stackName] = event.StackId.split('/');
-    const name = resultParameterName(stackName ?? event.StackId, event.PhysicalResourceId ?? logicalId);
-    await keepResult(name, result.data, parametersOf(event.ResourceProperties ?? {}), logicalId, !!result.data);
+    await keepResult(storedResultName(event), result.data, event, !!result.data);
     return result.data;
   }
 
-  /** Records a successful Create or Update: its result and parameters. `fails`: a failure to store fails the request. */
-  async function keepResult(name: string, data: Data | undefined, parameters: string, logicalId: string, fails: boolean): Promise<void> {
+  /** A secret result that onEvent kept out of its answer, read again (isComplete answers with it). */
+  async function storedSecretResult(event: IsCompleteEvent, failureFails: boolean): Promise<IsCompleteResponse> {
+    const name = storedResultName(event);
     try {
-      await storeResult(ssm(), name, data ?? {}, parameters);
+      const data = await readStoredResult(ssm(), name);
+      return { IsComplete: true, ...(data ? { Data: data } : {}), NoEcho: true };
+    } catch (error) {
+      const message = `Deployment task ${event.LogicalResourceId} did not run and could not keep its attributes: ` +
+        `reading the SSM parameter ${name} failed: ${describeError(error)}`;
+      return failOrLog(reportableError(message), `Deployment task ${event.LogicalResourceId}`, failureFails,
+        { IsComplete: true, NoEcho: true });
+    }
+  }
+
+  /**
+   * Records a successful Create or Update: its result and the request's parameters, a SecureString for a secret
+   * result. `fails`: a failure to store fails the request.
+   */
+  async function keepResult(name: string, data: Data | undefined, event: CloudFormationCustomResourceEvent, fails: boolean): Promise<void> {
+    try {
+      await storeResult(ssm(), name, data ?? {}, parametersOf(event.ResourceProperties ?? {}), secretResult(event));
       console.log(`stored the result in ${name}`);
     } catch (error) {
       const message = `storing its result in the SSM parameter ${name} failed: ${describeError(error)}`;
-      if (fails) throw reportableError(`Deployment task ${logicalId} succeeded, but ${message}`);
+      if (fails) throw reportableError(`Deployment task ${event.LogicalResourceId} succeeded, but ${message}`);
       console.error(`${message} (ignored)`);
     }
   }
@@ -325,7 +356,11 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string, message: string, started: boolean,
     attempts: string): Promise<string> {
     const stream = logStreamName(settings, taskArn);
-    const lines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
+    const logLines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
+    // A secret result's line, printed before the command failed, stays in the container's own log only.
+    const lines = secretResult(event)
+      ? logLines.map((line) => (isResultLine(line) ? `${RESULT_MARKER} (not shown: the result is secret)` : line))
+      : logLines;
     const footer: string[] = [];
     if (settings.logGroupName && stream) {
       const [, partition, , region] = event.StackId.split(':');
@@ -355,6 +390,17 @@ function attemptRequest(event: CloudFormationCustomResourceEvent, settings: Task
     logicalResourceId: event.LogicalResourceId,
     physicalResourceId,
   }, parametersOf(props), attempt === 1 ? event.RequestId : `${event.RequestId}-${attempt}`);
+}
+
+/** Whether the task's result is secret (`SecretResult`): a SecureString, answered with NoEcho, never in a reason. */
+function secretResult(event: CloudFormationCustomResourceEvent): boolean {
+  return event.ResourceProperties?.[PROP_SECRET_RESULT] === 'true';
+}
+
+/** The SSM parameter of the task's result, from an isComplete event (onEvent's physical resource id in it). */
+function storedResultName(event: IsCompleteEvent): string {
+  const [, stackName] = event.StackId.split('/');
+  return resultParameterName(stackName ?? event.StackId, event.PhysicalResourceId ?? event.LogicalResourceId);
 }
 
 /** The `Parameters` property: the JSON the container receives. */

@@ -3,7 +3,7 @@
  * provider: what it has is its log. So the container prints one line, `DEPLOYMENT_SCRIPT_RESULT {"key":"value"}`, and
  * when the task has stopped with exit code 0 the runtime reads it from the task's awslogs stream. The object becomes
  * the custom resource's attributes exactly as a Lambda script's returned object does (lambda-runtime/shared/result-data.ts),
- * within the same MAX_RESULT_BYTES.
+ * within the same MAX_RESULT_BYTES. A secret result (`SecretResult`) is never shown in what the runtime reports.
  */
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { reportableError } from '../shared/reason';
@@ -25,17 +25,23 @@ export function findResultLine(messages: readonly string[]): string | undefined 
     const lines = messages[i].split('\n');
     for (let j = lines.length - 1; j >= 0; j--) {
       const line = lines[j].trim();
-      if (line === RESULT_MARKER || line.startsWith(`${RESULT_MARKER} `)) return line.slice(RESULT_MARKER.length).trim();
+      if (isResultLine(line)) return line.slice(RESULT_MARKER.length).trim();
     }
   }
   return undefined;
+}
+
+/** Whether a line of the container's log is a result line. */
+export function isResultLine(text: string): boolean {
+  const line = text.trim();
+  return line === RESULT_MARKER || line.startsWith(`${RESULT_MARKER} `);
 }
 
 /**
  * The attributes of a task's result line. A line that is there but holds no JSON object fails: the container meant
  * to return something, and whatever reads it would fail later with a less telling message.
  */
-export function taskResultData(json: string | undefined, logicalId: string): ResultData {
+export function taskResultData(json: string | undefined, logicalId: string, secret = false): ResultData {
   if (json === undefined) return { note: `printed no ${RESULT_MARKER} line: no attributes` };
   let value: unknown;
   try {
@@ -45,7 +51,7 @@ export function taskResultData(json: string | undefined, logicalId: string): Res
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw reportableError(`Deployment task ${logicalId} printed a ${RESULT_MARKER} line that does not hold a JSON object: ` +
-      `${sanitize(keepHead(json, 200)) || '(nothing)'}. Print one line: ${RESULT_MARKER} {"key":"value"}`);
+      `${secret ? '(not shown: the result is secret)' : sanitize(keepHead(json, 200)) || '(nothing)'}. Print one line: ${RESULT_MARKER} {"key":"value"}`);
   }
   return resultData(json, `Deployment task ${logicalId} printed`);
 }

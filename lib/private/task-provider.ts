@@ -30,6 +30,11 @@ export interface TaskGrants {
   readonly logGroup: logs.ILogGroup;
   /** Whether the task takes retries: isComplete then starts the later attempts, and needs what onEvent has to start one. */
   readonly retries?: boolean;
+  /**
+   * Whether the task's result is secret: isComplete then reads it again for an update that does not run the task, so
+   * that onEvent's answer (the waiter's input, kept in Step Functions' history) does not carry it.
+   */
+  readonly secretResult?: boolean;
 }
 
 /**
@@ -165,6 +170,9 @@ export class DeploymentTaskProvider extends Construct {
         actions: ['logs:GetLogEvents'],
         resources: [logGroup.logGroupArn],
       }));
+    }
+    if (grants.secretResult && this.once('secret-results')) {
+      this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [resultParametersArnOf(stack)] }));
     }
   }
 

@@ -31,6 +31,9 @@ const IMAGE = 'public.ecr.aws/docker/library/php:8.3-cli';
 /** An image no registry has: ECS cannot pull it. */
 const MISSING_IMAGE = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/app:does-not-exist';
 
+/** The token a container prints as its result when its parameters say `mintToken`. */
+const MINTED_TOKEN = 'minted-s3cr3t-7f3a91';
+
 /** One run of a container, as the simulated container saw it. */
 interface TaskRunRecord {
   readonly task: string;
@@ -44,7 +47,8 @@ const runs: TaskRunRecord[] = [];
 
 /**
  * The simulated container: records its run and does what its parameters ask: `exitCode` (with `log`), `result` (printed
- * as the result line), `runSeconds`, `hugeLog`. An image no registry has cannot be pulled.
+ * as the result line), `mintToken` (a result line with a token of its own), `runSeconds`, `hugeLog`. An image no
+ * registry has cannot be pulled.
  */
 function container(run: ContainerRun): TaskPlan {
   if (run.container.image === MISSING_IMAGE) {
@@ -58,6 +62,8 @@ function container(run: ContainerRun): TaskPlan {
     for (let i = 0; i < 2000; i++) log.push(`\x1b[31mERROR\x1b[0m line ${i} ${'é€'.repeat(200)}`);
   }
   if (parameters.result) log.push(`DEPLOYMENT_SCRIPT_RESULT ${JSON.stringify(parameters.result)}`);
+  // A value only the container knows (parameters are in the template in clear text): a token it made.
+  if (parameters.mintToken) log.push(`DEPLOYMENT_SCRIPT_RESULT {"token":"${MINTED_TOKEN}"}`);
   return { runningPolls: 1, runningSeconds: parameters.runSeconds ?? 20, stop: { exitCode: parameters.exitCode ?? 0 }, log };
 }
 
@@ -199,6 +205,39 @@ describe('the lifecycle table, for tasks', () => {
     expect(fixed.status).toBe('UPDATE_COMPLETE');
     expect(summary(from).slice(4)).toEqual(['First Update', 'Second Update']);
     expect(harness.aws.parameter('/e2e/task-version')?.value).toBe('v3');
+    await stack.delete();
+  });
+
+  test('a secret result: a SecureString, answered with NoEcho on the run and on the rollback, in no log or waiter input of the provider', async () => {
+    const secret = MINTED_TOKEN;
+    const version = (n: number) => synth((stack) => {
+      const vpc = base(stack, n === 2);
+      const seed = task(stack, 'Seed', vpc, { secretResult: true, parameters: { mintToken: true } });
+      if (n === 2) task(stack, 'Broken', vpc, { runAfter: [seed], parameters: { exitCode: 1 } });
+      new CfnResource(stack, 'Reader', { type: 'AWS::SSM::Parameter', properties: { Name: '/e2e/task-token', Type: 'String', Value: seed.getResult('token') } });
+    }, 'TaskSecretResult');
+    const stack = harness.stack(version(1));
+    const invocations = harness.lambda.invocations.length;
+    const executions = harness.stepFunctions.executions.length;
+
+    const created = await stack.create();
+    expect(created.status).toBe('CREATE_COMPLETE');
+    expect(created.exchangesOf('Seed', 'Create')[0].response?.NoEcho).toBe(true);
+    expect(harness.aws.parameter('/e2e/task-token')?.value).toBe(secret);
+    const stored = harness.aws.parameterNames().filter((name) => name.startsWith('/cdk-deployment-script/TaskSecretResult/')).map((name) => harness.aws.parameter(name)!);
+    expect(stored.map((p) => p.type)).toEqual(['SecureString']);
+
+    // A failed update's rollback does not run Seed: it answers with the stored result, read again by isComplete.
+    const updated = await stack.update(version(2));
+    expect(updated.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const [rollback] = updated.exchangesOf('Seed', 'Update').filter((e) => e.stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(rollback.response).toMatchObject({ Status: 'SUCCESS', NoEcho: true, Data: { token: secret } });
+    expect(stack.attribute('Seed', 'token')).toBe(secret);
+
+    const providerLogs = harness.lambda.invocations.slice(invocations).filter((i) => i.logicalId?.startsWith('DeploymentTaskProvider'));
+    expect(providerLogs.length).toBeGreaterThan(4);
+    for (const invocation of providerLogs) expect(invocation.log).not.toContain(secret);
+    for (const execution of harness.stepFunctions.executions.slice(executions)) expect(execution.input).not.toContain(secret);
     await stack.delete();
   });
 

@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { PROP_PARAMETERS, PROP_RUN_POLICY, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_TRIGGER } from '../lambda-runtime/shared/consts';
 import { bindTarget, ConnectOptions, connectOptionsOf, TargetBinding, upperSnakeCase } from './connect';
 import { DeploymentScriptOptions, IDeploymentScript } from './deployment-script-options';
-import { suppressConnectFindings } from './private/nag';
+import { policyFindingsOf, suppressConnectFindings, suppressGrantFindings } from './private/nag';
 import { findSecretReference, secretReferenceError } from './private/parameters';
 import { AnalysisValue, ScriptRegistry } from './private/registry';
 import { ScriptRef } from './private/script-ref';
@@ -235,7 +235,12 @@ export abstract class DeploymentScriptBase extends Construct implements IDeploym
     const role = this.compute().role;
     for (const statement of binding.statements ?? []) { this.addToRolePolicy(statement); }
     suppressConnectFindings(role, target.node.path, binding.kind, binding.statements ?? []);
-    binding.grant?.(this, { scope: this, vpc: this.vpc });
+    if (binding.grant) {
+      // A grant's statements (a target's key) are the library's too.
+      const before = policyFindingsOf(role);
+      binding.grant(this, { scope: this, vpc: this.vpc });
+      suppressGrantFindings(role, target.node.path, binding.kind, before);
+    }
     for (const rule of binding.ingress ?? []) { this.allowTo(rule.peer, rule.port, rule.description); }
   }
 

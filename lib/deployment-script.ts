@@ -19,7 +19,8 @@ import {
   bindAll, Bindings, inferVpc, stackChildrenOf, validateInputs, validateTriggerAndPolicy, withdraw,
 } from './private/script-support';
 import { PythonBundlingOptions } from './python-bundling-options';
-import { suppressPinnedRuntime } from './private/nag';
+import { dropLambdaManagedPolicies, lambdaLogGroupStatement, logStatement, vpcAccessStatement } from './private/lambda-logs';
+import { ScriptPolicies, suppressPinnedRuntime, suppressScriptFindings } from './private/nag';
 
 /**
  * Properties of a `DeploymentScript`.
@@ -259,6 +260,8 @@ export class DeploymentScript extends DeploymentScriptBase {
     if (props.entry !== undefined && props.runtime === undefined) {
       suppressPinnedRuntime(scriptFunction, "The script's default runtime");
     }
+    const ownPolicies = props.role === undefined ? this.scopeRole(scriptFunction, logGroup, vpc !== undefined) : {};
+    suppressScriptFindings(scriptFunction, ownPolicies);
 
     const provider = DeploymentScriptProvider.of(this);
     this._start(script, {
@@ -294,12 +297,35 @@ export class DeploymentScript extends DeploymentScriptBase {
         },
       },
       timeout,
-      register: (entry) => provider.register(entry, scriptFunction),
+      register: (entry) => provider.register(entry, scriptFunction, ownPolicies.logPolicy),
       bindings,
     });
     const parameters = props.parameters ?? {};
     this.node.addValidation({ validate: () => [parametersSizeError(script, Stack.of(this), parameters)].filter((e): e is string => e !== undefined) });
     return scriptFunction;
+  }
+
+  /**
+   * The role aws-cdk-lib created for the script's function gets, instead of AWSLambdaBasicExecutionRole and
+   * AWSLambdaVPCAccessExecutionRole, statements on the script's own log group and, in a VPC, the network interface
+   * actions Lambda needs, in policies of their own (the role's default policy holds the user's and `connectTo`'s
+   * statements). Returns the policies.
+   */
+  private scopeRole(scriptFunction: lambda.Function, logGroup: logs.ILogGroup | undefined, inVpc: boolean): ScriptPolicies {
+    const role = scriptFunction.role;
+    if (!role) { return {}; }
+    dropLambdaManagedPolicies(role);
+    let vpcPolicy: iam.Policy | undefined;
+    if (inVpc) {
+      // Lambda creates the function's network interfaces with the role: the function waits for the policy.
+      vpcPolicy = new iam.Policy(this, 'VpcAccessPolicy', { roles: [role], statements: [vpcAccessStatement()] });
+      scriptFunction.node.defaultChild!.node.addDependency(vpcPolicy);
+    }
+    const logPolicy = new iam.Policy(this, 'LogPolicy', {
+      roles: [role],
+      statements: [logGroup ? logStatement(logGroup.logGroupArn) : lambdaLogGroupStatement(scriptFunction)],
+    });
+    return { logPolicy, vpcPolicy };
   }
 
   /**

@@ -92,7 +92,26 @@ describe('DeploymentScript', () => {
       [consts.PROP_TIMEOUT_SECONDS]: '600',
       [consts.PROP_LOG_GROUP_NAME]: Match.absent(),
     });
-    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    // The provider's log group only.
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // The script's role has no managed policy: its own policy lets it write Lambda's log group of the function, only.
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent(), Policies: Match.absent() });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{
+          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:/aws/lambda/', { Ref: Match.stringLikeRegexp('^ScriptFunction') }, ':*']] },
+        }],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^ScriptFunctionServiceRole') }],
+    });
+    // The script runs once it may write its log: the provider's runtime waits for the policy.
+    template.hasResource('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('runs the deployment scripts') },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ScriptLogPolicy')]),
+    });
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
     expect(script.runPolicy).toBe(RunPolicy.ON_STACK_CHANGE);
     expect(script.trigger).toBe(ScriptTrigger.AFTER_DEPLOY);
@@ -172,8 +191,22 @@ describe('DeploymentScript', () => {
       FromPort: 5432,
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScriptFunctionSecurityGroup'), 'GroupId'] },
     });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AWSLambdaVPCAccessExecutionRole')])] }]),
+    // What AWSLambdaVPCAccessExecutionRole would give, in a policy of the script's own that the function waits for.
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{
+          Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          Effect: 'Allow',
+          Resource: '*',
+        }],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^ScriptFunctionServiceRole') }],
+    });
+    template.hasResource('AWS::Lambda::Function', {
+      Properties: { VpcConfig: Match.anyValue() },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ScriptVpcAccessPolicy')]),
     });
   });
 
@@ -291,7 +324,14 @@ describe('the per-stack provider', () => {
     expect(functions.join(' ')).toMatch(/^One\S+ Two\S+$/);
     expect(statements.map((s: any) => JSON.stringify(s.Action)).sort()).toEqual([
       '"cloudformation:DescribeStacks"', '"lambda:InvokeFunction"', '["ssm:GetParameter","ssm:PutParameter","ssm:DeleteParameter"]',
+      '["logs:CreateLogStream","logs:PutLogEvents"]',
     ].sort());
+    // Its log: the provider's log group, no managed policy.
+    expect(statements).toEqual(expect.arrayContaining([{
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeploymentScriptProviderLogs/), 'Arn'] },
+    }]));
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
 
@@ -300,8 +340,11 @@ describe('the per-stack provider', () => {
     const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
     const count = 160;
     const code = lambda.Code.fromInline('exports.handler = async () => ({});');
+    // One role for all: the stack holds 160 scripts within CloudFormation's 500 resources (a role the library creates
+    // adds two, with its log policy).
+    const role = new iam.Role(stack, 'ScriptRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     for (let i = 0; i < count; i++) {
-      new DeploymentScript(stack, `Script${i}`, { trigger: ScriptTrigger.AFTER_DEPLOY, code, handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });
+      new DeploymentScript(stack, `Script${i}`, { trigger: ScriptTrigger.AFTER_DEPLOY, code, handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X, role });
     }
     const template = Template.fromStack(stack).toJSON();
     const documents = runtimePolicies(template);

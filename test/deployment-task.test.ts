@@ -144,7 +144,7 @@ describe('DeploymentTask', () => {
     // THEN
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::ECS::Cluster', 1); // the user's: none created
-    template.resourceCountIs('AWS::Logs::LogGroup', 1); // the user's
+    template.resourceCountIs('AWS::Logs::LogGroup', 2); // the user's, and the provider's functions'
     template.resourceCountIs('AWS::EC2::SecurityGroup', 1); // the user's
     template.hasResourceProperties(consts.TASK_RESOURCE_TYPE, {
       [consts.PROP_TRIGGER]: 'after:deploy',
@@ -194,9 +194,12 @@ describe('DeploymentTask', () => {
       { 'Fn::GetAtt': [logicalId(stack, t.taskDefinition.executionRole as iam.Role), 'Arn'] },
     ];
     const results = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/cdk-deployment-script/Stack/*']] };
+    // Each function writes the provider's log group, and no other: no managed policy.
+    const providerLogs = { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeploymentTaskProviderLogs/), 'Arn'] } };
     expect(onEvent).toEqual([
       { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:eu-west-1:111111111111:stack/Stack/*']] } },
       { Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], Effect: 'Allow', Resource: results },
+      providerLogs,
       ...[one, two].flatMap((t) => [
         { Action: 'ecs:RunTask', Condition: onCluster, Effect: 'Allow', Resource: { Ref: logicalId(stack, t.taskDefinition) } },
         { Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, Effect: 'Allow', Resource: roles(t) },
@@ -205,6 +208,7 @@ describe('DeploymentTask', () => {
     // One cluster shared: one statement for it.
     expect(isComplete).toEqual([
       { Action: 'ssm:PutParameter', Effect: 'Allow', Resource: results },
+      providerLogs,
       {
         Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
         Condition: onCluster,
@@ -224,6 +228,9 @@ describe('DeploymentTask', () => {
       Environment: { Variables: { [consts.ENV_PROVIDER_STACK_ID]: { Ref: 'AWS::StackId' } } },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x', Timeout: 60 });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Role'))).not.toContain('AWSLambdaBasicExecutionRole');
+    // The default cluster reports its tasks' use of CPU, memory and network.
+    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
   });
 
   test('retry: the attempts reach the runtime and let isComplete start the later attempts; a task without keeps its resource', () => {

@@ -88,7 +88,7 @@ describe('after everything', () => {
     const template = Template.fromStack(stack);
     const id = logicalId(stack, s.resource);
     const provider = Object.keys(template.toJSON().Resources).filter((r) => r.startsWith('DeploymentScriptProvider'));
-    expect(provider).toHaveLength(4);
+    expect(provider).toHaveLength(5);
     expect((template.toJSON().Resources[id].DependsOn ?? []).filter((d: string) => provider.includes(d))).toEqual([]);
     const reached = transitiveDependencies(template, id);
     expect(provider.filter((r) => !reached.has(r))).toEqual([]);

@@ -4,6 +4,7 @@
  * and the ARNs their statements name.
  */
 import { Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
 
@@ -30,3 +31,9 @@ export function stackArnOf(stack: Stack): string {
 export function resultParametersArnOf(stack: Stack): string {
   return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${RESULT_PARAMETER_PREFIX.slice(1)}${stack.stackName}/*` });
 }
+
+/**
+ * How long the providers' log groups keep their functions' logs: a year, the least that audit-trail rules (PCI DSS
+ * 10.7) ask of a log.
+ */
+export const PROVIDER_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;

@@ -2,11 +2,13 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { suppressProviderFindings } from './nag';
+import { suppressLibraryRolePolicy, suppressProviderFindings } from './nag';
 import { ENV_PROVIDER_STACK_ID, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
-import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
+import { logStatement } from './lambda-logs';
+import { existingProvider, PROVIDER_LOG_RETENTION, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
 import { LAMBDA_SCRIPT } from './script-ref';
@@ -64,12 +66,15 @@ export class DeploymentScriptProvider extends Construct {
     this.registry = ScriptRegistry.of(stack);
     this.registry.excludeFromHash(this);
 
+    // The provider's functions log to one log group, kept for a year; each role may write to it, and to nothing else.
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION });
+
     // The provider's roles hold their statements in the role itself, as aws-cdk-lib's CustomResourceProvider does:
     // no separate policy resource, and each function depends on its role alone.
     this.runtimeRole = new InlinePolicyRole(this, 'RuntimeRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     });
+    this.runtimeRole.addToPrincipalPolicy(logStatement(logGroup.logGroupArn));
     this.runtimeFunction = new lambda.Function(this, 'Runtime', {
       description: 'cdk-deployment-script: runs the deployment scripts of this stack',
       code: lambda.Code.fromAsset(RUNTIME_ASSET),
@@ -79,6 +84,7 @@ export class DeploymentScriptProvider extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(RUNTIME_TIMEOUT_SECONDS),
       role: this.runtimeRole,
+      logGroup,
       // The runtime serves only requests of this stack: another stack's custom resource may name the provider too.
       environment: { [ENV_PROVIDER_STACK_ID]: stack.stackId },
     });
@@ -98,18 +104,24 @@ export class DeploymentScriptProvider extends Construct {
 
     const frameworkRole = new InlinePolicyRole(this, 'FrameworkRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     });
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction, frameworkOnEventRole: frameworkRole });
-    suppressProviderFindings(this.runtimeFunction, provider);
+    frameworkRole.addToPrincipalPolicy(logStatement(logGroup.logGroupArn));
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction, frameworkOnEventRole: frameworkRole, logGroup });
+    suppressProviderFindings(this.runtimeFunction, provider, logGroup);
     this.serviceToken = provider.serviceToken;
 
     this.node.addValidation({ validate: () => this.registry.errorsOf(LAMBDA_SCRIPT.kind) });
   }
 
-  /** Registers a script: the runtime may invoke its function, and the stack's analysis takes it into account. */
-  public register(script: ScriptEntry, scriptFunction: lambda.IFunction): void {
+  /**
+   * Registers a script: the runtime may invoke its function, and the stack's analysis takes it into account. The
+   * runtime waits for the script's log policy, if it has one (it names the function, which cannot wait for it): a
+   * script runs once it may write its log, and the scripts' analysis finds the policy behind the provider.
+   */
+  public register(script: ScriptEntry, scriptFunction: lambda.IFunction, logPolicy?: iam.Policy): void {
     this.registry.register(script);
+    if (logPolicy) { this.runtimeFunction.node.defaultChild!.node.addDependency(logPolicy); }
+    suppressLibraryRolePolicy(scriptFunction.role, scriptFunction.role?.node.scope === scriptFunction);
     // The runtime invokes a script's function by its name, never a version or alias: the function's own ARN is all
     // it may invoke (aws-cdk-lib's grantInvoke would add `<arn>:*` too). The ARNs share statements, a few to each,
     // so that a stack with many scripts has a short policy, still small enough to split into IAM's size limits.

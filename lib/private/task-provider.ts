@@ -7,11 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { ENV_PROVIDER_STACK_ID, TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
-import { existingProvider, resultParametersArnOf, stackArnOf } from './provider-support';
+import { dropLambdaManagedPolicies, logStatement } from './lambda-logs';
+import { existingProvider, PROVIDER_LOG_RETENTION, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 import { CONTAINER_TASK } from './script-ref';
-import { suppressPinnedRuntime } from './nag';
+import { suppressExecutionRoleFindings, suppressLibraryRolePolicy, suppressTaskClusterFinding, suppressTaskDefinitionFindings, suppressTaskProviderFindings } from './nag';
 
 /** Where the build puts the bundled task runtime (scripts/bundle-runtime.mjs): `index.onEvent`, `index.isComplete`. */
 const TASK_RUNTIME_ASSET = path.join(__dirname, '..', '..', 'assets', 'task-runtime');
@@ -74,12 +75,15 @@ export class DeploymentTaskProvider extends Construct {
     this.registry = ScriptRegistry.of(stack);
     this.registry.excludeFromHash(this);
 
+    // The provider's functions log to one log group, kept for a year; each role may write to it, and to nothing else.
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION });
     const code = lambda.Code.fromAsset(TASK_RUNTIME_ASSET);
     const common = {
       code,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
+      logGroup,
     };
     this.onEventFunction = new lambda.Function(this, 'OnEvent', {
       ...common,
@@ -98,8 +102,6 @@ export class DeploymentTaskProvider extends Construct {
     });
     // onEvent reads the stack's status to tell a deployment from its rollback, and a stack deletion from the removal
     // of one task.
-    suppressPinnedRuntime(this.onEventFunction, "The task provider's runtime");
-    suppressPinnedRuntime(this.isCompleteFunction, "The task provider's runtime");
     this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStacks'],
       resources: [stackArnOf(stack)],
@@ -121,7 +123,15 @@ export class DeploymentTaskProvider extends Construct {
       isCompleteHandler: this.isCompleteFunction,
       queryInterval: Duration.seconds(TASK_QUERY_INTERVAL_SECONDS),
       totalTimeout: Duration.seconds(TASK_TOTAL_TIMEOUT_SECONDS),
+      logGroup,
     });
+    // Each function's role (aws-cdk-lib's, the framework's included) writes the provider's log group only.
+    const functions = [this.onEventFunction, this.isCompleteFunction, ...provider.node.children.filter((c): c is lambda.Function => c instanceof lambda.Function)];
+    for (const fn of functions) {
+      dropLambdaManagedPolicies(fn.role);
+      fn.addToRolePolicy(logStatement(logGroup.logGroupArn));
+    }
+    suppressTaskProviderFindings(this, provider, logGroup);
     this.serviceToken = provider.serviceToken;
 
     this.node.addValidation({ validate: () => this.registry.errorsOf(CONTAINER_TASK.kind) });
@@ -132,7 +142,8 @@ export class DeploymentTaskProvider extends Construct {
    * tasks of any VPC can run in it.
    */
   public defaultCluster(): ecs.CfnCluster {
-    this.cluster ??= new ecs.CfnCluster(this, 'Cluster');
+    // With Container Insights: the tasks' CPU, memory and network, for a task that runs out of them.
+    this.cluster ??= new ecs.CfnCluster(this, 'Cluster', { clusterSettings: [{ name: 'containerInsights', value: 'enabled' }] });
     return this.cluster;
   }
 
@@ -143,6 +154,10 @@ export class DeploymentTaskProvider extends Construct {
     const { taskDefinition, cluster, logGroup } = grants;
     const onCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
     const roles = [taskDefinition.taskRole, taskDefinition.executionRole].filter((role): role is iam.IRole => role !== undefined);
+    // The roles the task definition created (the user gave none) are the library's, as is the task definition.
+    for (const role of roles) { suppressLibraryRolePolicy(role, role.node.scope === taskDefinition); }
+    suppressTaskDefinitionFindings(taskDefinition);
+    suppressExecutionRoleFindings(taskDefinition.executionRole);
     // isComplete starts the later attempts of a task that takes retries.
     for (const starter of grants.retries ? [this.onEventFunction, this.isCompleteFunction] : [this.onEventFunction]) {
       starter.addToRolePolicy(new iam.PolicyStatement({
@@ -159,11 +174,13 @@ export class DeploymentTaskProvider extends Construct {
     // Tasks share clusters and log groups: one statement each.
     const clusterKey = stack.resolve(cluster.clusterArn);
     if (this.once(`cluster:${JSON.stringify(clusterKey)}`)) {
+      const tasks = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
       this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({
         actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` })],
+        resources: [tasks],
         conditions: onCluster,
       }));
+      suppressTaskClusterFinding(this.isCompleteFunction, tasks);
     }
     if (this.once(`logs:${JSON.stringify(stack.resolve(logGroup.logGroupArn))}`)) {
       this.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({

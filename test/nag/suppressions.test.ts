@@ -5,8 +5,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { addNagSuppressions, BASIC_EXECUTION_ROLE, flatten } from '../../lib/private/nag';
+import { addNagSuppressions, flatten } from '../../lib/private/nag';
 import { DeploymentScript, ScriptTrigger } from '../../lib';
+
+const BASIC_EXECUTION_ROLE = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 
 function lambdaRole(stack: Stack): iam.Role {
   return new iam.Role(stack, 'Role', {
@@ -23,7 +25,10 @@ function nagErrors(app: App, stack: Stack): string[] {
     .map((m) => String(m.entry.data).split(': ')[0]);
 }
 
-describe('the cdk_nag metadata the library writes', () => {
+/** cdk-nag 2's API (aspects, NagSuppressions): test/nag/packs.test.ts runs cdk-nag 3 on the library's suppressions too. */
+const describeNag2 = require('cdk-nag/package.json').version.startsWith('2.') ? describe : describe.skip;
+
+describeNag2('the cdk_nag metadata the library writes', () => {
   test('cdk-nag reads it: the named finding is suppressed', () => {
     const app = new App();
     const stack = new Stack(app, 'Stack');

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { ConnectOptions, DeploymentScript, DeploymentScriptProps, ScriptTrigger } from '../../../lib';
@@ -51,7 +51,12 @@ export function scriptStatements(script: DeploymentScript): Statement[] {
   const stack = Stack.of(script);
   const roleRef = stack.resolve(script.scriptFunction.role!.roleName);
   const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
-  return Object.values(policies)
+  // Not the script's own log and VPC policies (test/deployment-script.test.ts): what connectTo gives.
+  const own = ['LogPolicy', 'VpcAccessPolicy'].map((id) => script.node.tryFindChild(id)?.node.defaultChild)
+    .filter((c): c is CfnElement => c !== undefined).map((c) => stack.resolve(c.logicalId));
+  return Object.entries(policies)
+    .filter(([id]) => !own.includes(id))
+    .map(([, policy]) => policy)
     .filter((policy: any) => JSON.stringify(policy.Properties.Roles).includes(JSON.stringify(roleRef)))
     .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement.map(normalize));
 }

@@ -307,7 +307,8 @@ on stderr; exits 1 when the script fails.
 
 A container task (DeploymentTask) runs as the deployment runs it: ECS RunTask with its deployed task
 definition, cluster and network configuration, and its parameters (those of the template, resolved against
-the deployed stack; give what cannot be resolved with --param). Progress goes to stderr while it runs; then
+the deployed stack: resources, template parameters, imports; give what it cannot tell, such as an attribute or a
+dynamic reference, with --param). Progress goes to stderr while it runs; then
 its exit code, stop reason and log tail; exits 1 when the task failed. --no-wait starts it and prints its ARN
 and the logs command that follows it.
 

@@ -8,6 +8,8 @@ import {
   type DescribeStacksCommandOutput,
   GetTemplateCommand,
   type GetTemplateCommandOutput,
+  ListExportsCommand,
+  type ListExportsCommandOutput,
   ListStackResourcesCommand,
   type ListStackResourcesCommandOutput,
   type StackResourceSummary,
@@ -27,7 +29,10 @@ export interface DeployedStack {
   readonly resources: ReadonlyMap<string, StackResourceSummary>;
   readonly template: Template;
   readonly scripts: readonly ScriptDefinition[];
-  /** Resolves `Ref` to pseudo parameters (from the stack's ARN) and to the stack's resources (their physical ids). */
+  /**
+   * Resolves `Ref` to pseudo parameters (from the stack's ARN), to the template's parameters (the values of the last
+   * deployment, as DescribeStacks has them; not those with NoEcho) and to the stack's resources (their physical ids).
+   */
   readonly resolver: Resolver;
 }
 
@@ -71,6 +76,11 @@ export async function readStack(aws: Aws, stack: string): Promise<DeployedStack>
     'AWS::StackId': stackId,
     'AWS::URLSuffix': region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com',
   };
+  // A parameter of an SSM type has the value it resolved to in ResolvedValue; NoEcho ones are shown as ****.
+  const parameters = new Map((summary.Parameters ?? [])
+    .filter((p) => p.ParameterKey && !isNoEcho(template.Parameters?.[p.ParameterKey]?.NoEcho))
+    .map((p) => [p.ParameterKey!, p.ResolvedValue ?? p.ParameterValue] as const)
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
   return {
     stackId,
     stackName: summary.StackName,
@@ -79,8 +89,29 @@ export async function readStack(aws: Aws, stack: string): Promise<DeployedStack>
     resources,
     template,
     scripts: findScripts(template),
-    resolver: { ref: (name) => pseudo[name] ?? resources.get(name)?.PhysicalResourceId },
+    resolver: { ref: (name) => pseudo[name] ?? parameters.get(name) ?? resources.get(name)?.PhysicalResourceId },
   };
+}
+
+function isNoEcho(value: boolean | string | undefined): boolean {
+  return value === true || String(value).toLowerCase() === 'true';
+}
+
+/**
+ * The values of the exports `names` (other stacks' outputs, read with `Fn::ImportValue`), from ListExports. An
+ * export cannot change while a stack imports it, so its value now is the one the last deployment read.
+ */
+export async function readExports(aws: Aws, names: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  const values = new Map<string, string>();
+  if (!names.length) return values;
+  let nextToken: string | undefined;
+  do {
+    const page: ListExportsCommandOutput = await aws.call(aws.cloudformation, new ListExportsCommand({ NextToken: nextToken }),
+      { action: 'cloudformation:ListExports', on: 'the exports of the region' });
+    for (const { Name, Value } of page.Exports ?? []) if (Name && Value !== undefined && names.includes(Name)) values.set(Name, Value);
+    nextToken = page.NextToken;
+  } while (nextToken && values.size < names.length);
+  return values;
 }
 
 function isMissingStack(error: AwsError): boolean {

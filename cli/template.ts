@@ -21,6 +21,7 @@ export interface TemplateResource {
 
 export interface Template {
   readonly Resources?: Record<string, TemplateResource>;
+  readonly Parameters?: Record<string, { readonly Type?: string; readonly NoEcho?: boolean | string }>;
 }
 
 /** What runs a script: a Lambda function (`DeploymentScript`) or a container task on Fargate (`DeploymentTask`). */
@@ -138,13 +139,33 @@ const DYNAMIC_REFERENCE = '{{resolve}}';
 
 /** What intrinsic functions can be resolved to, where the command runs. */
 export interface Resolver {
-  /** The value of `Ref` to a pseudo parameter (`AWS::Region`) or a resource; `undefined` when unknown. */
+  /**
+   * The value of `Ref` to a pseudo parameter (`AWS::Region`), a template parameter or a resource; `undefined` when
+   * unknown.
+   */
   ref(name: string): string | undefined;
+  /** The value of `Fn::ImportValue` of an export (another stack's output), when known. */
+  importValue?(name: string): string | undefined;
+}
+
+/** The names of the exports a value imports with `Fn::ImportValue` of a literal name (as AWS CDK writes it). */
+export function importedNames(value: unknown): string[] {
+  const found = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isObject(v)) {
+      const name = Object.keys(v).length === 1 ? v['Fn::ImportValue'] : undefined;
+      if (typeof name === 'string') found.add(name);
+      else Object.values(v).forEach(visit);
+    }
+  };
+  visit(value);
+  return [...found];
 }
 
 /**
- * A property value resolved to a string, as CloudFormation would: literals, `Ref` the resolver knows, and
- * `Fn::Join` of those. `undefined` when any part is only known after deployment (other references, `Fn::GetAtt`,
+ * A property value resolved to a string, as CloudFormation would: literals, `Ref` and `Fn::ImportValue` the resolver
+ * knows, and `Fn::Join` of those. `undefined` when any part is only known after deployment (other references, `Fn::GetAtt`,
  * imports, …) or is a dynamic reference (`{{resolve:…}}`), which CloudFormation resolves at deploy time.
  */
 export function resolveString(value: unknown, resolver: Resolver): string | undefined {
@@ -152,6 +173,8 @@ export function resolveString(value: unknown, resolver: Resolver): string | unde
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const ref = refTarget(value);
   if (ref !== undefined) return resolver.ref(ref);
+  const imported = isObject(value) && Object.keys(value).length === 1 ? value['Fn::ImportValue'] : undefined;
+  if (imported !== undefined) return typeof imported === 'string' ? resolver.importValue?.(imported) : undefined;
   const join = joinOf(value);
   if (join) {
     const parts = join.parts.map((part) => resolveString(part, resolver));

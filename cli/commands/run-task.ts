@@ -3,7 +3,8 @@
  * RunTask with the deployed task definition, cluster and network configuration, the run's context and parameters
  * in the container's environment; then waits for it to stop, stopping it at its timeout, and shows its exit code,
  * stop reason and log tail. A task's provider records no parameters: they are those of the deployed template,
- * resolved against the stack, and what cannot be resolved there must be given.
+ * resolved against the stack (its resources' physical ids, its template parameters' values, the exports it imports),
+ * and what cannot be resolved there (an attribute, a dynamic reference) must be given.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTasksCommand, type DescribeTasksCommandOutput, RunTaskCommand, type RunTaskCommandOutput, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
@@ -17,11 +18,11 @@ import { TIMEOUT_STOP_REASON, taskOutcome } from '../../lambda-runtime/shared/ta
 import { logStreamName, readSettings, runTaskInput, type TaskContext, taskId, type TaskSettings } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
 import type { Aws } from '../aws';
-import { type DeployedStack, isDeployed } from '../deployed';
+import { type DeployedStack, isDeployed, readExports } from '../deployed';
 import { CliError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
 import { info, type Io, printLog, progress, style } from '../output';
 import { applyOverrides, type ParamOverride } from '../params';
-import { describeValue, isObject, localParameters, resolveString, type ScriptDefinition, unresolvedPaths } from '../template';
+import { describeValue, importedNames, isObject, localParameters, resolveString, type ScriptDefinition, unresolvedPaths } from '../template';
 
 /** How long to wait between two DescribeTasks: soon at first (a task that fails to start), then every 5 s. */
 const POLL_MS = [1000, 2000, 3000, 5000];
@@ -34,7 +35,10 @@ export async function runDeployedTask(aws: Aws, stack: DeployedStack, script: Sc
     parameters = file.text;
   } else {
     const where = `task ${script.id} of ${stack.stackName}`;
-    const template = localParameters(script.properties[PROP_PARAMETERS], stack.resolver, where);
+    const property = script.properties[PROP_PARAMETERS];
+    const exports = await readExports(aws, importedNames(property));
+    const resolver = { ...stack.resolver, importValue: (name: string) => exports.get(name) };
+    const template = localParameters(property, resolver, where);
     const event = applyOverrides(template.value, overrides);
     const missing = unresolvedPaths(event, template.unresolved);
     if (missing.length) {

@@ -7,6 +7,7 @@
 #     range, for jest.peer-newest.config.js);
 #   - PostgreSQL's server programs, for the end-to-end tests (Debian's packages, installed only if missing);
 #   - the Python test environment (.venv-test/: pytest, cfn-lint, aws-cdk-lib from PyPI), reused when current;
+#   - checkov from PyPI in .tools/checkov/, reused when current;
 #   - a check that Java 17+, Maven and Go 1.26+ are on PATH, for the Java and Go packages (scripts/check-java-go.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +38,18 @@ install_locked .tools/aws-cdk-lib-newest
 
 bash scripts/setup-postgres.sh
 bash scripts/setup-python.sh >/dev/null
+
+# checkov, for test/nag/checkov.test.ts, in a venv of its own (.tools/checkov/): it pins packaging<24, which the
+# project's Python test environment does not take. Reused while its version is the one below.
+checkov_version=3.3.30
+if [[ "$(cat .tools/checkov/.setup-stamp 2>/dev/null)" != "$checkov_version" ]]; then
+  rm -rf .tools/checkov
+  python3 -m venv .tools/checkov
+  .tools/checkov/bin/python -m pip install --quiet --disable-pip-version-check "checkov==$checkov_version"
+  echo '*' > .tools/checkov/.gitignore
+  echo "$checkov_version" > .tools/checkov/.setup-stamp
+else
+  echo "checkov $checkov_version in .tools/checkov/ is current"
+fi
 # Java, Maven and Go are not installed here, only checked: this kind of machine has them.
 bash scripts/check-java-go.sh

@@ -287,7 +287,7 @@ export function suppressScriptFindings(fn: lambda.Function, policies: ScriptPoli
   if (vpcResource) {
     const reason = `Lambda manages the network interfaces of a function in a VPC with its role; EC2 grants ${VPC_ACCESS_ACTIONS.join(', ')} only on Resource '*'.`;
     addNagSuppressions(vpcResource, [{ id: 'AwsSolutions-IAM5', reason, appliesTo: ['Resource::*'] }]);
-    addCheckovSkips(vpcResource, [{ id: 'CKV_AWS_111', comment: reason }, { id: 'CKV_AWS_290', comment: reason }, { id: 'CKV_AWS_355', comment: reason }]);
+    addCheckovSkips(vpcResource, [{ id: 'CKV_AWS_111', comment: reason }]);
   }
 }
 

@@ -125,7 +125,7 @@ export interface DeploymentScriptOptions {
    * Calls an `AFTER_DEPLOY` script once more when the deployment that ran it rolls back (a later script or resource
    * failed), so that it can undo its work: a migration runs its "down" step, a seed removes what it added. The call
    * gets the parameters of the run it undoes and is told it is a rollback: `rollback: true` in a script's client
-   * context. It is made only when that deployment really ran the script and the run succeeded, at most once; a failure
+   * context, `DEPLOYMENT_SCRIPT_ROLLBACK=true` in a task's environment. It is made only when that deployment really ran the script and the run succeeded, at most once; a failure
    * or timeout of it is logged and never fails or blocks the rollback. Ordered scripts are undone in reverse order.
    *
    * @default false - a rollback does not call the script

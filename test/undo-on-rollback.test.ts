@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { PROP_RETRY_BACKOFF_SECONDS, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_UNDO_ON_ROLLBACK, RESOURCE_TYPE } from '../lambda-runtime/shared/consts';
+import { PROP_RETRY_BACKOFF_SECONDS, PROP_RUN_TOKEN, PROP_TIMEOUT_SECONDS, PROP_UNDO_ON_ROLLBACK, RESOURCE_TYPE, TASK_RESOURCE_TYPE } from '../lambda-runtime/shared/consts';
 import { DeploymentScript, DeploymentScriptProps, DeploymentTask, DeploymentTaskProps, ScriptTrigger } from '../lib';
 import { ECHO_SCRIPT, newStack } from './support/template';
 
@@ -77,13 +77,10 @@ describe('undoOnRollback', () => {
       "DeploymentScript Stack/Script: 'undoOnRollback' is \"yes\". Give true or false, known at synth.");
   });
 
-  test('a DeploymentTask is not called back yet: rejected, naming the way out, leaving nothing behind', () => {
-    const { app, stack } = newStack();
+  test('a DeploymentTask takes it: UndoOnRollback on its custom resource', () => {
+    const { stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc');
-    rejectsCleanly(app, () => new DeploymentTask(stack, 'Task', {
-      trigger: ScriptTrigger.AFTER_DEPLOY, image: IMAGE, vpc, undoOnRollback: true,
-    } as DeploymentTaskProps),
-    "DeploymentTask Stack/Task: 'undoOnRollback' is not supported by a DeploymentTask yet: only a DeploymentScript is called back on rollback. "
-      + "Undo the task's work in a DeploymentScript with undoOnRollback, or leave 'undoOnRollback' out.");
+    new DeploymentTask(stack, 'Task', { trigger: ScriptTrigger.AFTER_DEPLOY, image: IMAGE, vpc, undoOnRollback: true } as DeploymentTaskProps);
+    Template.fromStack(stack).hasResourceProperties(TASK_RESOURCE_TYPE, { [PROP_UNDO_ON_ROLLBACK]: 'true' });
   });
 });

@@ -10,7 +10,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ACCESS_DENIED_RETRY_SECONDS, MAX_TASK_TIMEOUT_SECONDS, PROP_PARAMETERS, PROP_SECRET_RESULT, PROP_TRIGGER } from '../shared/consts';
+import {
+  ACCESS_DENIED_RETRY_SECONDS, MAX_TASK_TIMEOUT_SECONDS, PROP_PARAMETERS, PROP_SECRET_RESULT, PROP_TRIGGER, PROP_UNDO_ON_ROLLBACK, TASK_ENV_ROLLBACK,
+} from '../shared/consts';
 import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs } from '../shared/request';
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
 import { afterFailure, readRetry } from '../shared/retry';
@@ -19,6 +21,7 @@ import { lastLogLines } from '../shared/task-logs';
 import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
+import { claimUndo, runMarker, undoneProperties } from '../shared/undo';
 import { findResultLine, isResultLine, readLogTail, RESULT_MARKER, taskResultData } from './result';
 
 /**
@@ -35,6 +38,11 @@ export interface TaskRun {
   readonly deadline: number;
   /** Whether a failure fails the request (else it is only logged: a deletion never waits on it). */
   readonly failureFails: boolean;
+  /**
+   * The task undoes a run whose deployment rolls back (`undoOnRollback`): it runs with that run's properties, once, and
+   * whatever it does the request succeeds.
+   */
+  readonly undo?: true;
 }
 
 /**
@@ -108,6 +116,9 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     cloudformation ??= new CloudFormationClient({});
     const { decision } = await decideRequest(cloudformation, event, who);
     if (decision.action === 'skip') {
+      // Before anything else, and before a Delete forgets the stored record: the marker of the run is in it.
+      const undoRun = decision.undo ? await startUndo(event, physicalResourceId, resultParameter) : undefined;
+      const undoing = undoRun ? { [TASK_RUN_KEY]: undoRun } : {};
       // An update that does not run the task (a rollback, run policy "once") answers with the last run's result, or
       // CloudFormation drops the attributes and whatever reads them fails.
       let data: Data | undefined;
@@ -120,15 +131,15 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
             `reading the SSM parameter ${resultParameter} failed: ${describeError(error)}`;
           if (decision.keepResult.failureFails) throw reportableError(message);
           console.error(`${message} (answering without attributes rather than failing)`);
-          return { PhysicalResourceId: physicalResourceId };
+          return { PhysicalResourceId: physicalResourceId, ...undoing };
         }
       }
       // Recorded for a run by hand with the last deployment's parameters; failing to is only logged.
       if (event.RequestType !== 'Delete') await keepResult(resultParameter, data, event, false);
       if (data && secretResult(event)) {
-        return { PhysicalResourceId: physicalResourceId, [STORED_RESULT_KEY]: { failureFails: decision.keepResult!.failureFails } };
+        return { PhysicalResourceId: physicalResourceId, [STORED_RESULT_KEY]: { failureFails: decision.keepResult!.failureFails }, ...undoing };
       }
-      return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}) };
+      return { PhysicalResourceId: physicalResourceId, ...(data ? { Data: data } : {}), ...undoing };
     }
 
     try {
@@ -157,7 +168,10 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const run = event[TASK_RUN_KEY];
     const logicalId = event.LogicalResourceId;
     // onEvent started nothing (a request that does not run the task, or a failure that is only logged).
-    if (!run) return event[STORED_RESULT_KEY] ? storedSecretResult(event, event[STORED_RESULT_KEY].failureFails) : { IsComplete: true };
+    const done = (): Promise<IsCompleteResponse> | IsCompleteResponse =>
+      event[STORED_RESULT_KEY] ? storedSecretResult(event, event[STORED_RESULT_KEY].failureFails) : { IsComplete: true };
+    if (!run) return done();
+    if (run.undo) return await undoComplete(event, run) ? done() : { IsComplete: false };
     try {
       const props = event.ResourceProperties ?? {};
       const settings = readSettings(props, logicalId);
@@ -197,6 +211,49 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     } catch (error) {
       return failOrLog(error, `Deployment task ${logicalId}`, run.failureFails, { IsComplete: true });
     }
+  }
+
+  /**
+   * Starts the task that undoes the run a rollback request names (lambda-runtime/shared/undo.ts), when this deployment
+   * made it: that run's task definition and parameters, the context of every run with DEPLOYMENT_SCRIPT_ROLLBACK=true.
+   * Once: no retries. Logs what happens and never throws: an undo never fails nor blocks a rollback.
+   */
+  async function startUndo(event: CloudFormationCustomResourceEvent, physicalResourceId: string, resultParameter: string): Promise<TaskRun | undefined> {
+    const who = `Deployment task ${event.LogicalResourceId}`;
+    const props = undoneProperties(event);
+    if (!await claimUndo(ssm(), resultParameter, props, who)) return undefined;
+    try {
+      const settings = readSettings(props, event.LogicalResourceId);
+      const request = attemptRequest({ ...event, ResourceProperties: props } as CloudFormationCustomResourceEvent, settings, physicalResourceId, 1);
+      request.clientToken = `${event.RequestId}-undo`;
+      request.overrides!.containerOverrides![0].environment!.push({ name: TASK_ENV_ROLLBACK, value: 'true' });
+      const task = await runTask(request, event.LogicalResourceId);
+      const deadline = now() + settings.timeoutSeconds * 1000;
+      console.log(`started task ${task.taskArn} to undo the run being rolled back (timeout ${settings.timeoutSeconds} s)`);
+      return { taskArn: task.taskArn!, cluster: settings.cluster, deadline, failureFails: false, undo: true };
+    } catch (error) {
+      console.error(`${who}: the task that undoes its run did not start, and the rollback goes on: ${describeError(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Whether the task that undoes a run has ended (stopped at its timeout); logs how. Never throws. */
+  async function undoComplete(event: IsCompleteEvent, run: TaskRun): Promise<boolean> {
+    const who = `Deployment task ${event.LogicalResourceId}`;
+    try {
+      const settings = readSettings(undoneProperties(event), event.LogicalResourceId);
+      const stopped = await stoppedTask(run, settings, event.LogicalResourceId);
+      if (!stopped) return false;
+      const outcome = taskOutcome(stopped, settings.containerName, settings.timeoutSeconds);
+      if (outcome.state === 'succeeded') console.log(`${who}: the task that undoes its run (${run.taskArn}) succeeded`);
+      if (outcome.state === 'failed') {
+        const reason = await failureReason(event, settings, run.taskArn, outcome.message, outcome.started, '');
+        console.error(`${who}: the task that undoes its run failed, and the rollback goes on. ${reason}`);
+      }
+    } catch (error) {
+      console.error(`${who}: the task that undoes its run failed, and the rollback goes on: ${describeError(error)}`);
+    }
+    return true;
   }
 
   /**
@@ -254,7 +311,10 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const messages = settings.logGroupName && stream ? await readLogTail(logs(), settings.logGroupName, stream) : [];
     const result = taskResultData(findResultLine(messages), logicalId, secretResult(event));
     console.log(`task ${result.note}`);
-    await keepResult(storedResultName(event), result.data, event, !!result.data);
+    // A task to undo on rollback: the marker of this run, which a rollback of this deployment looks for.
+    const props = event.ResourceProperties ?? {};
+    const marker = props[PROP_UNDO_ON_ROLLBACK] === 'true' ? runMarker(props) : undefined;
+    await keepResult(storedResultName(event), result.data, event, !!result.data, marker);
     return result.data;
   }
 
@@ -274,11 +334,12 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
 
   /**
    * Records a successful Create or Update: its result and the request's parameters, a SecureString for a secret
-   * result. `fails`: a failure to store fails the request.
+   * result. `fails`: a failure to store fails the request. `marker`: the run's, for a task to undo on rollback.
    */
-  async function keepResult(name: string, data: Data | undefined, event: CloudFormationCustomResourceEvent, fails: boolean): Promise<void> {
+  async function keepResult(name: string, data: Data | undefined, event: CloudFormationCustomResourceEvent, fails: boolean,
+    marker?: string): Promise<void> {
     try {
-      await storeResult(ssm(), name, data ?? {}, parametersOf(event.ResourceProperties ?? {}), secretResult(event));
+      await storeResult(ssm(), name, data ?? {}, parametersOf(event.ResourceProperties ?? {}), secretResult(event), marker);
       console.log(`stored the result in ${name}`);
     } catch (error) {
       const message = `storing its result in the SSM parameter ${name} failed: ${describeError(error)}`;

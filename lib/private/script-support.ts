@@ -247,11 +247,6 @@ export function validateUndoOnRollback(script: ScriptRef, props: DeploymentScrip
     script.fail(`'undoOnRollback' is true on a BEFORE_DELETE ${script.noun}, which runs only when the stack is deleted, and a deletion does not `
       + `roll back. Remove 'undoOnRollback', or make it an AFTER_DEPLOY ${script.noun} to undo its run when its deployment rolls back.`);
   }
-  if (props.undoOnRollback && script.kind === 'DeploymentTask') {
-    // The task runtime does not call a task back on rollback yet; the property, the decision and the marker are shared.
-    script.fail("'undoOnRollback' is not supported by a DeploymentTask yet: only a DeploymentScript is called back on rollback. "
-      + "Undo the task's work in a DeploymentScript with undoOnRollback, or leave 'undoOnRollback' out.");
-  }
 }
 
 /** The custom resource property of `undoOnRollback`; none unless it is true, so that other templates do not change. */

@@ -40,6 +40,8 @@ interface TaskRunRecord {
   readonly requestType: string;
   readonly trigger: string;
   readonly parameters: any;
+  /** The run undoes an earlier one (DEPLOYMENT_SCRIPT_ROLLBACK). */
+  readonly rollback: boolean;
 }
 
 let harness: Harness;
@@ -47,8 +49,8 @@ const runs: TaskRunRecord[] = [];
 
 /**
  * The simulated container: records its run and does what its parameters ask: `exitCode` (with `log`), `result` (printed
- * as the result line), `mintToken` (a result line with a token of its own), `runSeconds`, `hugeLog`. An image no
- * registry has cannot be pulled.
+ * as the result line), `mintToken` (a result line with a token of its own), `runSeconds`, `hugeLog`, `undoFails` (its
+ * rollback run fails). An image no registry has cannot be pulled.
  */
 function container(run: ContainerRun): TaskPlan {
   if (run.container.image === MISSING_IMAGE) {
@@ -56,7 +58,9 @@ function container(run: ContainerRun): TaskPlan {
   }
   const env = run.environment;
   const parameters = JSON.parse(env.DEPLOYMENT_SCRIPT_PARAMETERS ?? '{}');
-  runs.push({ task: env.DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID, requestType: env.DEPLOYMENT_SCRIPT_REQUEST_TYPE, trigger: env.DEPLOYMENT_SCRIPT_TRIGGER, parameters });
+  const rollback = env.DEPLOYMENT_SCRIPT_ROLLBACK === 'true';
+  runs.push({ task: env.DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID, requestType: env.DEPLOYMENT_SCRIPT_REQUEST_TYPE, trigger: env.DEPLOYMENT_SCRIPT_TRIGGER, parameters, rollback });
+  if (rollback && parameters.undoFails) return { runningPolls: 1, stop: { exitCode: 1 }, log: ['down: failed'] };
   const log = [`${env.DEPLOYMENT_SCRIPT_REQUEST_TYPE} ${env.DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID}`, ...(parameters.log ?? [])];
   if (parameters.hugeLog) {
     for (let i = 0; i < 2000; i++) log.push(`\x1b[31mERROR\x1b[0m line ${i} ${'é€'.repeat(200)}`);
@@ -239,6 +243,39 @@ describe('the lifecycle table, for tasks', () => {
     for (const invocation of providerLogs) expect(invocation.log).not.toContain(secret);
     for (const execution of harness.stepFunctions.executions.slice(executions)) expect(execution.input).not.toContain(secret);
     await stack.delete();
+  });
+
+  test.each([
+    ['undone once, with the parameters of the run being undone', false],
+    ['the rollback completes when the task that undoes the run fails', true],
+  ])('undoOnRollback, a failed update: %s', async (_name, undoFails) => {
+    const from = runs.length;
+    const name = undoFails ? 'TaskUndoFails' : 'TaskUndo';
+    const version = (n: number) => synth((stack) => {
+      const vpc = base(stack, n === 2);
+      const migrate = task(stack, 'Migrate', vpc, { undoOnRollback: true, parameters: { version: n, undoFails } });
+      if (n === 2) task(stack, 'Smoke', vpc, { runAfter: [migrate], parameters: { exitCode: 1 } });
+    }, name);
+    const stack = harness.stack(version(1));
+    expect((await stack.create()).status).toBe('CREATE_COMPLETE');
+
+    const updated = await stack.update(version(2));
+
+    expect(updated.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const rollback = updated.exchangesOf('Migrate', 'Update').filter((e) => e.stackStatus === 'UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(rollback.map((e) => e.response?.Status)).toEqual(['SUCCESS']);
+    const migrateRuns = runs.slice(from).filter((r) => r.task === 'Migrate');
+    expect(migrateRuns.map((r) => [r.requestType, r.parameters.version, r.rollback])).toEqual([
+      ['Create', 1, false],
+      ['Update', 2, false],
+      ['Update', 2, true],
+    ]);
+    if (undoFails) {
+      const runtimeLog = harness.lambda.invocations.filter((i) => i.logicalId?.startsWith('DeploymentTaskProviderIsComplete')).map((i) => i.log).join('\n');
+      expect(runtimeLog).toContain('the task that undoes its run failed, and the rollback goes on');
+    }
+    await stack.delete();
+    expect(runs.slice(from).filter((r) => r.rollback)).toHaveLength(1);
   });
 
   test('tasks removed from the template are deleted without running', async () => {

@@ -43,10 +43,11 @@ handler(JSON.parse(process.argv[2]), { getRemainingTimeInMillis: () => 890000 })
   task: {
     entry: 'task',
     /**
-     * Under 25.5 KB, read as 25,500 bytes: room for the result, read from the log's result line and kept in SSM (a
-     * secret one kept out of the waiter's input), and for retries, whose attempts isComplete finds again at each poll.
+     * Under 28 KB, read as 28,000 bytes: room for the result, read from the log's result line and kept in SSM (a secret
+     * one kept out of the waiter's input), for retries, whose attempts isComplete finds again at each poll, and for
+     * undo on rollback (the run's marker and the task that undoes it).
      */
-    maxBytes: 25_500,
+    maxBytes: 28_000,
     sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-ssm'],
     // Not each required once: some SDK packages are required more than once in this bundle.
     requiredOnce: [],

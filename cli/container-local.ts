@@ -139,13 +139,18 @@ export async function runContainer(engine: string, container: LocalContainer, en
   });
 }
 
-/** What a run would be, for a user without a container engine: one shell command, secrets masked. */
+/**
+ * What a run would be, for a user without a container engine: one shell command, secrets masked. A secret not given
+ * (ECS reads it when the task starts) has its place, masked, for the user to fill.
+ */
 export function describeRun(container: LocalContainer, environment: ReadonlyMap<string, string>): string {
   const quote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+  const secretsToGive = container.secrets.filter((name) => !environment.has(name));
   const lines = [
     ...(container.buildDir ? [`docker build -t ${container.image} ${quote(container.buildDir)}`] : []),
     'docker run --rm \\',
     ...[...environment].map(([name, value]) => `  -e ${name}=${quote(maskedValue(name, value, container.secrets))} \\`),
+    ...secretsToGive.map((name) => `  -e ${name}='****' \\`),
     ...(container.entryPoint ? [`  --entrypoint ${quote(container.entryPoint[0])} \\`] : []),
     `  ${[container.image, ...(container.entryPoint?.slice(1) ?? []), ...(container.command ?? [])].map(quote).join(' ')}`,
   ];

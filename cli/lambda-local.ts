@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { CREDENTIALS_ENV, CREDENTIALS_SHIM_NODE_MODULE, CREDENTIALS_SHIM_PYTHON_MODULE, SCRIPT_HANDLER_ENV } from '../lambda-runtime/shared/consts';
 import { type AssemblyStack, readJson } from './assembly';
 import { CliError } from './errors';
 import { info, type Io, style } from './output';
@@ -101,6 +102,40 @@ function assetOfObjectKey(dir: string, objectKey: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The handler a local run calls. A script connected to a database with credentials read at run time has the
+ * library's shim as its handler: in Lambda it reads the database's secret, fills the user and password into the
+ * connection strings, then calls the script's own handler. Locally the connection strings are the user's (`--env`,
+ * with their credentials in them), and the secret's ARN is only known after deployment: the script's own handler
+ * runs, unless every secret's ARN is given (then the shim reads the secrets, with the user's AWS credentials).
+ * `skipFile` is the shim's file, which imports the AWS SDK the script itself may not need.
+ */
+export function localHandler(fn: LocalFunction, given: ReadonlyMap<string, string>): { handler: string; skipFile?: string; note?: string } {
+  const python = fn.runtime.startsWith('python');
+  const shim = python ? CREDENTIALS_SHIM_PYTHON_MODULE : CREDENTIALS_SHIM_NODE_MODULE;
+  const own = given.get(SCRIPT_HANDLER_ENV) ?? fn.environment.get(SCRIPT_HANDLER_ENV);
+  if (!isCredentialsShim(fn.handler) || !own) return { handler: fn.handler };
+  let secrets: string[] = [];
+  try {
+    secrets = Object.keys(JSON.parse(fn.environment.get(CREDENTIALS_ENV) ?? '{}') as object);
+  } catch {
+    // not the shim's manifest: the shim would fail the same way in Lambda
+    return { handler: fn.handler };
+  }
+  if (secrets.length && secrets.every((name) => given.has(name))) return { handler: fn.handler };
+  return {
+    handler: own,
+    skipFile: `${shim}.${python ? 'py' : 'js'}`,
+    note: `in Lambda, the database credentials are read from ${secrets.join(', ') || 'the database secret'} when the script runs; here its connection ` +
+      `strings are used as you give them (with --env, user and password in them). To read the secret instead, give ${secrets.map((name) => `--env ${name}=…`).join(' ')}.`,
+  };
+}
+
+/** Whether a function's handler is the library's credentials shim, which calls the script's own (SCRIPT_HANDLER_ENV). */
+export function isCredentialsShim(handler: unknown): boolean {
+  return handler === `${CREDENTIALS_SHIM_NODE_MODULE}.handler` || handler === `${CREDENTIALS_SHIM_PYTHON_MODULE}.handler`;
 }
 
 /** Whether the handler's file is in the code directory (a clearer error than the runtime's, and before running). */

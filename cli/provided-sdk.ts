@@ -24,10 +24,13 @@ export function appDirOf(assemblyDir: string): string | undefined {
   return undefined;
 }
 
-/** The `@aws-sdk/*` packages a Node.js bundle requires or imports (top-level files of its code directory). */
-export function sdkPackagesUsed(codeDir: string): string[] {
+/**
+ * The `@aws-sdk/*` packages a Node.js bundle requires or imports (top-level files of its code directory, but for
+ * those named in `skip`: a module the local run does not load).
+ */
+export function sdkPackagesUsed(codeDir: string, skip: readonly string[] = []): string[] {
   const found = new Set<string>();
-  for (const file of topLevelFiles(codeDir, /\.(c|m)?js$/)) {
+  for (const file of topLevelFiles(codeDir, /\.(c|m)?js$/, skip)) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/(?:require\(\s*|from\s*|import\(\s*)["'](@aws-sdk\/[a-z0-9-]+)/g)) found.add(match[1]);
   }
@@ -47,8 +50,8 @@ function installed(pkg: string, codeDir: string, nodePath: readonly string[]): b
  * The NODE_PATH that lets a Node.js script find the SDK packages it uses, from the app's node_modules; throws,
  * naming the packages to install, when one is nowhere.
  */
-export function nodePathForSdk(codeDir: string, appDir: string | undefined, where: string): string[] {
-  const packages = sdkPackagesUsed(codeDir);
+export function nodePathForSdk(codeDir: string, appDir: string | undefined, where: string, skip: readonly string[] = []): string[] {
+  const packages = sdkPackagesUsed(codeDir, skip);
   const nodePath = appDir && existsSync(join(appDir, 'node_modules')) ? [join(appDir, 'node_modules')] : [];
   const missing = packages.filter((pkg) => !installed(pkg, codeDir, nodePath));
   if (missing.length) {
@@ -60,13 +63,13 @@ export function nodePathForSdk(codeDir: string, appDir: string | undefined, wher
 }
 
 /** Whether a Python script's code imports boto3 (or botocore), which Lambda's Python runtimes provide. */
-export function usesBoto3(codeDir: string): boolean {
-  return topLevelFiles(codeDir, /\.py$/).some((file) => /^\s*(import|from)\s+(boto3|botocore)\b/m.test(readFileSync(file, 'utf8')));
+export function usesBoto3(codeDir: string, skip: readonly string[] = []): boolean {
+  return topLevelFiles(codeDir, /\.py$/, skip).some((file) => /^\s*(import|from)\s+(boto3|botocore)\b/m.test(readFileSync(file, 'utf8')));
 }
 
 /** Throws, saying to install boto3, when the script imports it and `python` (with the code's folder first) cannot. */
-export function checkBoto3(python: string, codeDir: string, where: string): void {
-  if (!usesBoto3(codeDir)) return;
+export function checkBoto3(python: string, codeDir: string, where: string, skip: readonly string[] = []): void {
+  if (!usesBoto3(codeDir, skip)) return;
   const probe = spawnSync(python, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import boto3', codeDir], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new CliError(`${where} imports boto3, which Lambda provides and its code leaves out, and ${python} (the Python that runs it here) cannot import it. ` +
@@ -74,9 +77,9 @@ export function checkBoto3(python: string, codeDir: string, where: string): void
   }
 }
 
-function topLevelFiles(dir: string, pattern: RegExp): string[] {
+function topLevelFiles(dir: string, pattern: RegExp, skip: readonly string[] = []): string[] {
   try {
-    return readdirSync(dir).filter((name) => pattern.test(name)).map((name) => join(dir, name))
+    return readdirSync(dir).filter((name) => pattern.test(name) && !skip.includes(name)).map((name) => join(dir, name))
       .filter((file) => statSync(file).isFile() && statSync(file).size <= MAX_SCANNED_BYTES);
   } catch {
     return [];

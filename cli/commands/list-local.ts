@@ -2,11 +2,12 @@
  * `list --local`: the deployment scripts and container tasks of a synthesized cloud assembly (cdk.out), and what a local
  * run of each needs.
  */
-import { PROP_PARAMETERS } from '../../lambda-runtime/shared/consts';
+import { PROP_PARAMETERS, SCRIPT_HANDLER_ENV } from '../../lambda-runtime/shared/consts';
 import type { ListOptions } from '../args';
 import { localRegion, localResolver, readAssembly, selectStacks } from '../assembly';
 import { localContainer } from '../container-local';
 import { CliError, EXIT_OK } from '../errors';
+import { isCredentialsShim } from '../lambda-local';
 import { info, type Io, table, toStdout } from '../output';
 import { findScripts, isObject, localParameters, resolveString, unresolvedPaths } from '../template';
 
@@ -44,7 +45,9 @@ export function listLocal(options: ListOptions, stdio: Io): number {
         kind: script.kind,
         trigger: script.trigger,
         runtime: script.kind === 'task' ? 'container' : typeof props.Runtime === 'string' ? props.Runtime : undefined,
-        handler: typeof props.Handler === 'string' ? props.Handler : undefined,
+        // The script's own handler, not the credentials shim that calls it in Lambda (and that a local run skips).
+        handler: isCredentialsShim(props.Handler) && typeof variables[SCRIPT_HANDLER_ENV] === 'string' ? variables[SCRIPT_HANDLER_ENV] as string
+          : typeof props.Handler === 'string' ? props.Handler : undefined,
         ...(image ? { image } : {}),
         timeoutSeconds: script.kind === 'task' ? script.timeoutSeconds : typeof props.Timeout === 'number' ? props.Timeout : undefined,
         unresolvedEnvironment: unresolvedEnv,

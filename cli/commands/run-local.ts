@@ -16,7 +16,7 @@ import { type AssemblyStack, findLocalScript, localRegion, localResolver, readAs
 import { containerEngine, describeRun, type LocalContainer, localContainer, maskedValue, runContainer } from '../container-local';
 import { USER_ENV } from '../env';
 import { CliError, EXIT_INTERRUPTED, EXIT_NO_CONTAINER_ENGINE, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
-import { checkHandlerFile, localFunction, pythonCommand, runChild } from '../lambda-local';
+import { checkHandlerFile, localFunction, localHandler, pythonCommand, runChild } from '../lambda-local';
 import { info, type Io, printOutcome, style } from '../output';
 import { applyOverrides, parseEnv, parseParamOverrides, readParamsFile } from '../params';
 import { appDirOf, checkBoto3, nodePathForSdk } from '../provided-sdk';
@@ -78,9 +78,13 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
     checkMissing(io, inputs, [...container.unresolved], missingParams, options.strict);
     return runLocalTask(options, io, inputs, container);
   }
-  const fn = localFunction(stack, script, resolver, options.app);
+  const synthesized = localFunction(stack, script, resolver, options.app);
+  const { handler, skipFile, note } = localHandler(synthesized, envOverrides);
+  const fn = { ...synthesized, handler };
+  const skip = skipFile ? [skipFile] : [];
   try {
     checkMissing(io, inputs, [...fn.unresolved], missingParams, options.strict);
+    if (note) info(io, style(io, 'dim', `(${note})`));
     checkHandlerFile(fn, script, options.app);
 
     const functionName = fn.logicalId;
@@ -125,13 +129,13 @@ async function runLocalOnce(options: RunOptions, io: Io): Promise<number> {
     if (fn.runtime.startsWith('python')) {
       const python = pythonCommand(fn.runtime, options.python);
       if (python.fallback) info(io, style(io, 'dim', `(${python.fallback})`));
-      checkBoto3(python.file, fn.code.dir, codeWhere);
+      checkBoto3(python.file, fn.code.dir, codeWhere, skip);
       command = python;
     } else {
       command = { file: process.execPath, args: ['-e', NODE_BOOTSTRAP] };
       const wanted = /^nodejs(\d+)/.exec(fn.runtime)?.[1];
       if (wanted && wanted !== process.versions.node.split('.')[0]) info(io, style(io, 'dim', `(running on node ${process.version}; the function's runtime is ${fn.runtime})`));
-      const nodePath = nodePathForSdk(fn.code.dir, appDirOf(options.app), codeWhere);
+      const nodePath = nodePathForSdk(fn.code.dir, appDirOf(options.app), codeWhere, skip);
       if (nodePath.length) scriptEnv.NODE_PATH = [...nodePath, ...(USER_ENV.NODE_PATH ? [USER_ENV.NODE_PATH] : [])].join(delimiter);
     }
     const as = options.rollback ? ', as its undo call on rollback' : '';

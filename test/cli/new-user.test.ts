@@ -65,6 +65,8 @@ test('run --local of the task without a container engine prints what it would ru
   expect(stdout).toContain('  -e DEPLOYMENT_SCRIPT_REQUEST_TYPE=Manual \\');
   expect(stdout).toContain("  -e DB_PASSWORD='****' \\");
   expect(stdout).not.toContain('hunter2');
+  // The secrets ECS would read have their places, masked, for whoever runs it by hand.
+  expect(stdout).toContain("  -e STP_DB_PASSWORD='****' \\\n");
   expect(stdout).toMatch(/ {2}public\.ecr\.aws\/docker\/library\/php:8\.3-cli php artisan migrate --force\n$/);
   expect(stderr).toMatch(/STP_DB_CONNECTION_STRING {2}← /);
 });

@@ -69,9 +69,12 @@ export function suppressPinnedRuntime(fn: lambda.Function, whose: string): void 
 /** The packs besides AwsSolutions whose rules of the same name the library answers alike. */
 const COMPLIANCE_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
 
-/** A rule of HIPAA Security, NIST 800-53 R5 and PCI DSS 3.2.1 (each suppression harmless in a pack without the rule). */
-function inEveryPack(rule: string, reason: string, appliesTo?: string[]): NagSuppression[] {
-  return COMPLIANCE_PACKS.map((pack) => ({ id: `${pack}-${rule}`, reason, ...appliesTo ? { appliesTo } : {} }));
+/** The rules of those packs that PCI DSS 3.2.1 does not have (the library writes no suppression it cannot need). */
+const NOT_IN_PCI = new Set(['LambdaConcurrency', 'LambdaDLQ']);
+
+/** A rule of HIPAA Security, NIST 800-53 R5 and PCI DSS 3.2.1, in each of them that has it. */
+function inEveryPack(rule: string, reason: string): NagSuppression[] {
+  return COMPLIANCE_PACKS.filter((pack) => !(pack === 'PCI.DSS.321' && NOT_IN_PCI.has(rule))).map((pack) => ({ id: `${pack}-${rule}`, reason }));
 }
 
 /** A check of checkov skipped on a resource, as checkov reads it from the resource's `Metadata`. */
@@ -113,8 +116,8 @@ function suppressProviderFunction(fn: lambda.Function, invokedBy: string): void 
 function suppressInlinePolicies(policy: IConstruct | undefined): void {
   const resource = cfnOf(policy);
   if (!resource) { return; }
-  addNagSuppressions(resource, inEveryPack('IAMNoInlinePolicy',
-    'The policy belongs to this one role of the library, created, changed and deleted with it; a managed policy would outlive it.'));
+  // Short: it is written on each script's policies.
+  addNagSuppressions(resource, inEveryPack('IAMNoInlinePolicy', "The library's role's own policy, deleted with it."));
 }
 
 /** The framework's invoke statements: a function of the library, named exactly, any version or alias of it. */
@@ -263,8 +266,9 @@ export interface ScriptPolicies {
  */
 export function suppressScriptFindings(fn: lambda.Function, policies: ScriptPolicies): void {
   const resource = fn.node.defaultChild as CfnResource;
-  const concurrency = "Invoked only by this stack's provider, once a deployment at most: it never runs twice at once.";
-  const dlq = "Invoked synchronously by this stack's provider, which reports a failure to CloudFormation: an event in a queue would never be answered.";
+  // Short: they are written on each script.
+  const concurrency = "Run by the stack's provider only, never twice at once.";
+  const dlq = 'Invoked synchronously by the provider, which reports failures.';
   addNagSuppressions(resource, [...inEveryPack('LambdaConcurrency', concurrency), ...inEveryPack('LambdaDLQ', dlq)]);
   addCheckovSkips(resource, [{ id: 'CKV_AWS_115', comment: concurrency }, { id: 'CKV_AWS_116', comment: dlq }]);
   const { logPolicy, vpcPolicy } = policies;
@@ -278,7 +282,7 @@ export function suppressScriptFindings(fn: lambda.Function, policies: ScriptPoli
     if (wildcards.length > 0) {
       addNagSuppressions(logResource, [{
         id: 'AwsSolutions-IAM5',
-        reason: "The streams of the script's own log group, Lambda's /aws/lambda/<function name>: a stream's name is Lambda's choice.",
+        reason: "The streams of the script's own log group.",
         appliesTo: wildcards.map((flat: string) => `Resource::${flat}`),
       }]);
     }

@@ -15,7 +15,7 @@ interface Check { readonly check_id: string; readonly file_path: string; readonl
 
 describe('checkov on what the library creates', () => {
   let failed: { where: string; id: string }[];
-  let skipped: { where: string; id: string; comment: string }[];
+  let skipped: { where: string; id: string; comment: string; library: boolean }[];
   let usersFailed: number;
 
   beforeAll(() => {

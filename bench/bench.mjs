@@ -67,14 +67,17 @@ const VALGRIND = process.env.BENCH_INSTRUCTIONS === '0'
 
 /**
  * The instructions one synthesis of `kind` executes, in millions, counted by valgrind's callgrind with Node.js on a
- * single thread: unlike time, the count does not move with the machine's load, so it tells differences of a few
- * percent apart. About fifty times slower than a plain run, so counted once.
+ * single thread and in V8's predictable mode: the count does not move with the machine's load, so it tells
+ * differences of a fraction of a percent apart. Without `--predictable`, V8 schedules garbage collection work by the
+ * clock (incremental marking and heap growth from measured rates), and under valgrind's slowdown a loaded machine
+ * gave counts up to 10 % higher for the same code (2120 to 2333 M for one script); with it, repeated counts agree to
+ * 0.1 M. About fifty times slower than a plain run, so counted once.
  */
 function instructions(kind, n) {
   if (!VALGRIND) { return undefined; }
   const dir = join(work, `${kind}-${n}`);
   const result = spawnSync(VALGRIND, ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file',
-    process.execPath, '--single-threaded', join(dir, 'app.js')], {
+    process.execPath, '--single-threaded', '--predictable', join(dir, 'app.js')], {
     env: { ...process.env, CDK_OUTDIR: join(dir, 'cdk.out.valgrind'), BENCH_CPU_FILE: join(dir, 'cpu.valgrind.json') },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -165,10 +168,15 @@ const summary = [
   '| Lambda invocations from CloudFormation to the script | 3 (framework, runtime, script) | 2 (provider, function) |',
 ];
 
+// The commit measured, and whether lib/ or the runtime had changes beside it.
+const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+const measured = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no', '--', 'lib', 'lambda-runtime') ? ' with uncommitted changes in lib/ or lambda-runtime/' : ''}`;
+
 const text = [
+  `Measured ${new Date().toISOString().slice(0, 10)} at commit ${measured}.`,
   `Synth time is the median of ${RUNS} runs of a whole \`node app.js\` process (wall clock, and the process's CPU time), the kinds taking turns, on ${process.platform}/${process.arch}, node ${process.version}; a ratio is the median of the ratios of the runs taken side by side.`,
   'Each app loads aws-cdk-lib and only the library it uses. Both sides deploy the same prebuilt script (`Code.fromAsset`); the entry column bundles it with esbuild through NodejsFunction.',
-  'Instructions are those one synthesis executes, counted by valgrind (callgrind, Node.js on a single thread): the same from one run to the next, where time moves with the machine\'s load by several percent.',
+  'Instructions are those one synthesis executes, counted by valgrind (callgrind, Node.js on a single thread in V8\'s predictable mode): the same from one run to the next, where time moves with the machine\'s load by several percent.',
   '',
   ...rows,
   ...summary,

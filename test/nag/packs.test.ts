@@ -1,12 +1,13 @@
 // cdk-nag's four packs over the stacks regulated users run them on (test/nag/regulated-stacks.ts): no finding on what
 // the library creates is left unexplained. jest.config.js runs it with the previous major of cdk-nag (the
 // devDependency) on the minimum aws-cdk-lib; jest.peer-newest.config.js with the current major on the newest.
-import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cdkNag from 'cdk-nag';
 import * as path from 'path';
+import { Finding, nagFindings as findings } from '../support/nag';
 import { isLibraryPath, pathsByLogicalId, usersDecision } from './library-resources';
 import { beforeDeleteStack, RegulatedStack, regulatedStacks } from './regulated-stacks';
 import { DeploymentScript, ScriptTrigger } from '../../lib';
@@ -29,32 +30,6 @@ const STAR_ACTIONS = new Set([
   // A task's execution role pulling its image from ECR (aws-cdk-lib's grantPull).
   'ecr:GetAuthorizationToken',
 ]);
-
-const NAG_MAJOR = Number(require('cdk-nag/package.json').version.split('.')[0]);
-
-interface Finding { readonly path: string; readonly rule: string; readonly finding: string }
-
-/**
- * Each finding of the pack on the stacks of `app`, errors and warnings: cdk-nag 2 reports them as annotations of an
- * aspect, cdk-nag 3 as the violations of a validation plugin.
- */
-function findings(app: App, Pack: new (...args: any[]) => cdkNag.NagPack): Finding[] {
-  const split = (finding: string, path: string): Finding => ({ path, rule: finding.replace(/\[.*$/, ''), finding });
-  if (NAG_MAJOR >= 3) {
-    app.synth();
-    const report = (new Pack() as any).validateScope(app);
-    return report.violations.flatMap((v: any) => v.violatingResources.map((r: any) => split(v.ruleName, `/${r.constructPath}`)));
-  }
-  Aspects.of(app).add(new Pack());
-  return app.node.children.filter(Stack.isStack).flatMap((stack) => {
-    const annotations = Annotations.fromStack(stack);
-    const pattern = Match.stringLikeRegexp('^[A-Za-z0-9.]+-');
-    return [...annotations.findError('*', pattern), ...annotations.findWarning('*', pattern)].map((m) => {
-      const text = String(m.entry.data);
-      return split(text.slice(0, text.indexOf(': ')), m.id);
-    });
-  });
-}
 
 describe(`cdk-nag ${require('cdk-nag/package.json').version} on aws-cdk-lib ${require('aws-cdk-lib/package.json').version}`, () => {
   test('the major of cdk-nag that goes with this aws-cdk-lib: 2 on the minimum, 3 on the newest', () => {

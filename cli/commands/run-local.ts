@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync, watch } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
-import { PROP_PARAMETERS, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
+import { PROP_PARAMETERS, PROP_UNDO_ON_ROLLBACK, TASK_ENV_ROLLBACK, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
 import type { ScriptContext } from '../../lambda-runtime/shared/invoke';
 import { contextVariables } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
@@ -22,14 +22,6 @@ import { applyOverrides, parseEnv, parseParamOverrides, readParamsFile } from '.
 import { appDirOf, checkBoto3, nodePathForSdk } from '../provided-sdk';
 import { NODE_BOOTSTRAP } from '../runtimes';
 import { localParameters, type Resolver, type ScriptDefinition, unresolvedPaths } from '../template';
-
-/**
- * The property of a script's (or task's) custom resource that asks for the undo call on rollback
- * (`undoOnRollback`), and the variable that tells a task's container it is that call: as the runtime reads and
- * sets them (lambda-runtime/shared/consts.ts: PROP_UNDO_ON_ROLLBACK, CONTEXT_ROLLBACK, TASK_ENV_ROLLBACK).
- */
-const PROP_UNDO_ON_ROLLBACK = 'UndoOnRollback';
-const TASK_ENV_ROLLBACK = 'DEPLOYMENT_SCRIPT_ROLLBACK';
 
 /** The client context a local run gives: a run by hand, or (`--rollback`) the undo call of a failed update. */
 type LocalContext = ScriptContext & { readonly requestType: 'Manual' | 'Update'; readonly rollback?: true };

@@ -19,6 +19,7 @@ module.exports = {
   testMatch: [
     '<rootDir>/test/deployment-script.test.ts',
     '<rootDir>/test/deployment-task.test.ts',
+    '<rootDir>/test/deployment-providers.test.ts',
     '<rootDir>/test/errors.test.ts',
     '<rootDir>/test/ordering.test.ts',
     '<rootDir>/test/run-policy.test.ts',

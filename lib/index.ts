@@ -7,3 +7,4 @@ export * from './retry-options';
 export * from './run-policy';
 export * from './script-trigger';
 export * from './connect/public';
+export * from './deployment-providers';

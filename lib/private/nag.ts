@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { VPC_ACCESS_ACTIONS } from './lambda-logs';
-import { resultParametersArnOf, stackArnOf } from './provider-support';
+import { ProviderSettings, resultParametersArnOf, stackArnOf } from './provider-support';
 
 /*
  * Suppressions of cdk-nag findings on the resources this library creates, written as the `cdk_nag` metadata that
@@ -92,8 +92,12 @@ export function addCheckovSkips(resource: CfnResource, skips: CheckovSkip[]): vo
   resource.addMetadata('checkov', { skip });
 }
 
-/** Why a function of the provider has no reserved concurrency, dead-letter queue, VPC or customer-managed key. */
-function suppressProviderFunction(fn: lambda.Function, invokedBy: string): void {
+/**
+ * Why a function of the provider has no reserved concurrency or dead-letter queue and, unless the providers are
+ * configured with them (`DeploymentProviders.configure`), no VPC or customer-managed key; in a VPC, why its role's
+ * network interface statement is on `Resource: "*"`.
+ */
+function suppressProviderFunction(fn: lambda.Function, invokedBy: string, settings: ProviderSettings): void {
   const resource = fn.node.defaultChild as CfnResource;
   const concurrency = `${invokedBy}, for the custom resources of this stack only: a few requests a deployment, never a load to reserve capacity for.`;
   const dlq = `${invokedBy}; a request that fails is answered to CloudFormation, which fails the resource: a queued event would never be answered.`;
@@ -102,14 +106,23 @@ function suppressProviderFunction(fn: lambda.Function, invokedBy: string): void 
   addNagSuppressions(resource, [
     ...inEveryPack('LambdaConcurrency', concurrency),
     ...inEveryPack('LambdaDLQ', dlq),
-    ...inEveryPack('LambdaInsideVPC', vpc),
+    ...settings.vpc ? [] : inEveryPack('LambdaInsideVPC', vpc),
   ]);
   addCheckovSkips(resource, [
     { id: 'CKV_AWS_115', comment: concurrency },
     { id: 'CKV_AWS_116', comment: dlq },
-    { id: 'CKV_AWS_117', comment: vpc },
-    { id: 'CKV_AWS_173', comment: env },
+    ...settings.vpc ? [] : [{ id: 'CKV_AWS_117', comment: vpc }],
+    ...settings.encryptionKey ? [] : [{ id: 'CKV_AWS_173', comment: env }],
   ]);
+  if (settings.vpc) { suppressVpcAccess(cfnOf(fn.role?.node.tryFindChild('DefaultPolicy')) ?? cfnOf(fn.role)); }
+}
+
+/** Why the network interface statement of a function in a VPC is on `Resource: "*"`, on its policy or role. */
+function suppressVpcAccess(resource: CfnResource | undefined): void {
+  if (!resource) { return; }
+  const reason = `Lambda manages the network interfaces of a function in a VPC with its role; EC2 grants ${VPC_ACCESS_ACTIONS.join(', ')} only on Resource '*'.`;
+  addNagSuppressions(resource, [{ id: 'AwsSolutions-IAM5', reason, appliesTo: ['Resource::*'] }]);
+  addCheckovSkips(resource, [{ id: 'CKV_AWS_111', comment: reason }]);
 }
 
 /** Why the policies of a role the library created for its own use are the role's own (inline). */
@@ -125,8 +138,9 @@ function invokeFindings(functions: lambda.IFunction[]): string[] {
   return functions.map((fn) => `Resource::${flatten(Stack.of(fn).resolve(fn.functionArn))}:*`);
 }
 
-/** Why the provider's log group has no customer-managed key. */
-function suppressProviderLogGroup(logGroup: logs.LogGroup): void {
+/** Why the provider's log group has no customer-managed key, unless it has one. */
+function suppressProviderLogGroup(logGroup: logs.LogGroup, settings: ProviderSettings): void {
+  if (settings.encryptionKey) { return; }
   const resource = logGroup.node.defaultChild as CfnResource;
   const reason = "The provider's log: request ids, stack statuses and the failure reasons CloudFormation shows too, encrypted by CloudWatch Logs.";
   addNagSuppressions(resource, inEveryPack('CloudWatchLogGroupEncrypted', reason));
@@ -137,11 +151,12 @@ function suppressProviderLogGroup(logGroup: logs.LogGroup): void {
  * The provider's own findings: its runtime function (this library's) and the Provider framework's function
  * (aws-cdk-lib's), their roles and policies, and their log group. Call once, when the provider is created.
  */
-export function suppressProviderFindings(runtimeFunction: lambda.Function, provider: IConstruct, logGroup: logs.LogGroup): void {
+export function suppressProviderFindings(runtimeFunction: lambda.Function, provider: IConstruct, logGroup: logs.LogGroup,
+  settings: ProviderSettings): void {
   const stack = Stack.of(runtimeFunction);
   suppressPinnedRuntime(runtimeFunction, "The provider's runtime");
-  suppressProviderFunction(runtimeFunction, 'Invoked by the Provider framework');
-  suppressProviderLogGroup(logGroup);
+  suppressProviderFunction(runtimeFunction, 'Invoked by the Provider framework', settings);
+  suppressProviderLogGroup(logGroup, settings);
   // The provider's roles hold their statements inline (lib/private/provider.ts): the findings are the roles'.
   const runtimeRole = cfnOf(runtimeFunction.role);
   if (runtimeRole) {
@@ -153,7 +168,7 @@ export function suppressProviderFindings(runtimeFunction: lambda.Function, provi
   if (framework instanceof lambda.Function) {
     const frameworkFunction = framework.node.defaultChild as CfnResource;
     addNagSuppressions(frameworkFunction, [FRAMEWORK_RUNTIME]);
-    suppressProviderFunction(framework, 'Invoked by CloudFormation');
+    suppressProviderFunction(framework, 'Invoked by CloudFormation', settings);
     const frameworkRole = cfnOf(framework.role);
     if (frameworkRole) {
       suppressInlinePolicies(framework.role);
@@ -190,13 +205,14 @@ function resultFindings(stack: Stack): NagSuppression[] {
  * The task provider's own findings: its two functions (this library's), the Provider framework's three and its
  * waiter state machine (aws-cdk-lib's), their roles, and the log group. Call once, when the provider is created.
  */
-export function suppressTaskProviderFindings(taskProvider: DeploymentTaskProviderFunctions, provider: IConstruct, logGroup: logs.LogGroup): void {
+export function suppressTaskProviderFindings(taskProvider: DeploymentTaskProviderFunctions, provider: IConstruct, logGroup: logs.LogGroup,
+  settings: ProviderSettings): void {
   const stack = Stack.of(provider);
   const { onEventFunction, isCompleteFunction } = taskProvider;
-  suppressProviderLogGroup(logGroup);
+  suppressProviderLogGroup(logGroup, settings);
   for (const fn of [onEventFunction, isCompleteFunction]) {
     suppressPinnedRuntime(fn, "The task provider's runtime");
-    suppressProviderFunction(fn, 'Invoked by the Provider framework');
+    suppressProviderFunction(fn, 'Invoked by the Provider framework', settings);
     suppressInlinePolicies(fn.role?.node.tryFindChild('DefaultPolicy'));
   }
   addNagSuppressions(defaultPolicyOf(onEventFunction.role)!, [...stackFindings(stack), ...resultFindings(stack)]);
@@ -204,7 +220,7 @@ export function suppressTaskProviderFindings(taskProvider: DeploymentTaskProvide
 
   for (const fn of provider.node.children.filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     addNagSuppressions(fn.node.defaultChild as CfnResource, [FRAMEWORK_RUNTIME]);
-    suppressProviderFunction(fn, fn.node.id === 'framework-onEvent' ? 'Invoked by CloudFormation' : "Invoked by the framework's waiter state machine");
+    suppressProviderFunction(fn, fn.node.id === 'framework-onEvent' ? 'Invoked by CloudFormation' : "Invoked by the framework's waiter state machine", settings);
     suppressInlinePolicies(fn.role?.node.tryFindChild('DefaultPolicy'));
     addNagSuppressions(defaultPolicyOf(fn.role)!, [{
       id: 'AwsSolutions-IAM5', reason: FRAMEWORK_INVOKE, appliesTo: invokeFindings([onEventFunction, isCompleteFunction]),
@@ -287,12 +303,7 @@ export function suppressScriptFindings(fn: lambda.Function, policies: ScriptPoli
       }]);
     }
   }
-  const vpcResource = cfnOf(vpcPolicy);
-  if (vpcResource) {
-    const reason = `Lambda manages the network interfaces of a function in a VPC with its role; EC2 grants ${VPC_ACCESS_ACTIONS.join(', ')} only on Resource '*'.`;
-    addNagSuppressions(vpcResource, [{ id: 'AwsSolutions-IAM5', reason, appliesTo: ['Resource::*'] }]);
-    addCheckovSkips(vpcResource, [{ id: 'CKV_AWS_111', comment: reason }]);
-  }
+  suppressVpcAccess(cfnOf(vpcPolicy));
 }
 
 /**

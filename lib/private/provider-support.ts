@@ -4,6 +4,8 @@
  * and the ARNs their statements name.
  */
 import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { RESULT_PARAMETER_PREFIX } from '../../lambda-runtime/shared/consts';
@@ -37,3 +39,27 @@ export function resultParametersArnOf(stack: Stack): string {
  * 10.7) ask of a log.
  */
 export const PROVIDER_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+
+/** What `DeploymentProviders.configure` sets for a stack's providers (lib/deployment-providers.ts). */
+export interface ProviderSettings {
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly encryptionKey?: kms.IKey;
+}
+
+/** The settings of each stack's providers, by stack: set once, before the providers exist. */
+const SETTINGS = new WeakMap<Stack, ProviderSettings>();
+
+/** Records the settings of the stack's providers; `fail` throws if the stack has them already. */
+export function configureProviders(stack: Stack, settings: ProviderSettings, fail: (message: string) => never): void {
+  if (SETTINGS.has(stack)) {
+    fail('the providers of the stack are configured already: give every setting in one call.');
+  }
+  SETTINGS.set(stack, { ...settings, securityGroups: settings.securityGroups ? [...settings.securityGroups] : undefined });
+}
+
+/** The settings of the stack's providers: those `DeploymentProviders.configure` gave, or none. */
+export function providerSettingsOf(stack: Stack): ProviderSettings {
+  return SETTINGS.get(stack) ?? {};
+}

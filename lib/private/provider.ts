@@ -7,8 +7,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { suppressLibraryRolePolicy, suppressProviderFindings } from './nag';
 import { ENV_PROVIDER_STACK_ID, RUNTIME_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
-import { logStatement } from './lambda-logs';
-import { existingProvider, PROVIDER_LOG_RETENTION, resultParametersArnOf, stackArnOf } from './provider-support';
+import { logStatement, vpcAccessStatement } from './lambda-logs';
+import { existingProvider, PROVIDER_LOG_RETENTION, providerSettingsOf, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry, StackAnalysis } from './stack-analysis';
 import { LAMBDA_SCRIPT } from './script-ref';
@@ -66,8 +66,12 @@ export class DeploymentScriptProvider extends Construct {
     this.registry = ScriptRegistry.of(stack);
     this.registry.excludeFromHash(this);
 
+    // Where the functions run and the key of their log and environments: DeploymentProviders.configure.
+    const settings = providerSettingsOf(stack);
+    const network = { vpc: settings.vpc, vpcSubnets: settings.vpcSubnets, securityGroups: settings.securityGroups };
+
     // The provider's functions log to one log group, kept for a year; each role may write to it, and to nothing else.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION, encryptionKey: settings.encryptionKey });
 
     // The provider's roles hold their statements in the role itself, as aws-cdk-lib's CustomResourceProvider does:
     // no separate policy resource, and each function depends on its role alone.
@@ -85,6 +89,8 @@ export class DeploymentScriptProvider extends Construct {
       timeout: Duration.seconds(RUNTIME_TIMEOUT_SECONDS),
       role: this.runtimeRole,
       logGroup,
+      ...network,
+      environmentEncryption: settings.encryptionKey,
       // The runtime serves only requests of this stack: another stack's custom resource may name the provider too.
       environment: { [ENV_PROVIDER_STACK_ID]: stack.stackId },
     });
@@ -106,8 +112,18 @@ export class DeploymentScriptProvider extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     frameworkRole.addToPrincipalPolicy(logStatement(logGroup.logGroupArn));
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.runtimeFunction, frameworkOnEventRole: frameworkRole, logGroup });
-    suppressProviderFindings(this.runtimeFunction, provider, logGroup);
+    // In a VPC, Lambda manages the functions' network interfaces with their roles, before it creates them: in the roles.
+    if (settings.vpc) {
+      for (const role of [this.runtimeRole, frameworkRole]) { role.addToPrincipalPolicy(vpcAccessStatement()); }
+    }
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.runtimeFunction,
+      frameworkOnEventRole: frameworkRole,
+      logGroup,
+      ...network,
+      providerFunctionEnvEncryption: settings.encryptionKey,
+    });
+    suppressProviderFindings(this.runtimeFunction, provider, logGroup, settings);
     this.serviceToken = provider.serviceToken;
 
     this.node.addValidation({ validate: () => this.registry.errorsOf(LAMBDA_SCRIPT.kind) });

@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { ENV_PROVIDER_STACK_ID, TASK_QUERY_INTERVAL_SECONDS, TASK_TOTAL_TIMEOUT_SECONDS } from '../../lambda-runtime/shared/consts';
-import { dropLambdaManagedPolicies, logStatement } from './lambda-logs';
-import { existingProvider, PROVIDER_LOG_RETENTION, resultParametersArnOf, stackArnOf } from './provider-support';
+import { dropLambdaManagedPolicies, logStatement, vpcAccessStatement } from './lambda-logs';
+import { existingProvider, PROVIDER_LOG_RETENTION, providerSettingsOf, resultParametersArnOf, stackArnOf } from './provider-support';
 import { ScriptRegistry } from './registry';
 import { ScriptEntry } from './stack-analysis';
 import { CONTAINER_TASK } from './script-ref';
@@ -75,8 +75,12 @@ export class DeploymentTaskProvider extends Construct {
     this.registry = ScriptRegistry.of(stack);
     this.registry.excludeFromHash(this);
 
+    // Where the functions run and the key of their log and environments: DeploymentProviders.configure.
+    const settings = providerSettingsOf(stack);
+    const network = { vpc: settings.vpc, vpcSubnets: settings.vpcSubnets, securityGroups: settings.securityGroups };
+
     // The provider's functions log to one log group, kept for a year; each role may write to it, and to nothing else.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: PROVIDER_LOG_RETENTION, encryptionKey: settings.encryptionKey });
     const code = lambda.Code.fromAsset(TASK_RUNTIME_ASSET);
     const common = {
       code,
@@ -84,6 +88,8 @@ export class DeploymentTaskProvider extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       logGroup,
+      ...network,
+      environmentEncryption: settings.encryptionKey,
     };
     this.onEventFunction = new lambda.Function(this, 'OnEvent', {
       ...common,
@@ -124,14 +130,18 @@ export class DeploymentTaskProvider extends Construct {
       queryInterval: Duration.seconds(TASK_QUERY_INTERVAL_SECONDS),
       totalTimeout: Duration.seconds(TASK_TOTAL_TIMEOUT_SECONDS),
       logGroup,
+      ...network,
+      providerFunctionEnvEncryption: settings.encryptionKey,
     });
-    // Each function's role (aws-cdk-lib's, the framework's included) writes the provider's log group only.
+    // Each function's role (aws-cdk-lib's, the framework's included) writes the provider's log group only; in a VPC,
+    // it manages the function's network interfaces, which Lambda does with the role before it creates the function.
     const functions = [this.onEventFunction, this.isCompleteFunction, ...provider.node.children.filter((c): c is lambda.Function => c instanceof lambda.Function)];
     for (const fn of functions) {
       dropLambdaManagedPolicies(fn.role);
       fn.addToRolePolicy(logStatement(logGroup.logGroupArn));
+      if (settings.vpc) { fn.addToRolePolicy(vpcAccessStatement()); }
     }
-    suppressTaskProviderFindings(this, provider, logGroup);
+    suppressTaskProviderFindings(this, provider, logGroup, settings);
     this.serviceToken = provider.serviceToken;
 
     this.node.addValidation({ validate: () => this.registry.errorsOf(CONTAINER_TASK.kind) });

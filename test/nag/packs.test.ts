@@ -9,7 +9,7 @@ import * as cdkNag from 'cdk-nag';
 import * as path from 'path';
 import { Finding, nagFindings as findings } from '../support/nag';
 import { isLibraryPath, pathsByLogicalId, usersDecision } from './library-resources';
-import { beforeDeleteStack, RegulatedStack, regulatedStacks } from './regulated-stacks';
+import { beforeDeleteStack, everythingDecidedStack, RegulatedStack, regulatedStacks, taskStack } from './regulated-stacks';
 import { DeploymentScript, ScriptTrigger } from '../../lib';
 
 const PACKS: [string, new (...args: any[]) => cdkNag.NagPack][] = [
@@ -97,6 +97,30 @@ describe(`cdk-nag ${require('cdk-nag/package.json').version} on aws-cdk-lib ${re
     const library = findings(app, cdkNag.HIPAASecurityChecks).filter((f) => isLibraryPath(f.path, { stack, scripts: ['Script'] }));
     expect(library.map((f) => `${f.path} ${f.finding}`)).toEqual(['/Stack/Script/Function/Resource HIPAA.Security-LambdaInsideVPC']);
     expect(usersDecision(library[0].rule, library[0].path)).toBe("a DeploymentScript's vpc");
+  });
+});
+
+describe('DeploymentProviders.configure: what the user decides for the providers is no longer suppressed', () => {
+  test.each(PACKS.filter(([pack]) => pack !== 'AwsSolutions'))('%s finds nothing on what the library creates when every choice is made', (_pack, Pack) => {
+    const app = new App();
+    const regulated = everythingDecidedStack(app);
+    expect(findings(app, Pack).filter((f) => isLibraryPath(f.path, regulated)).map((f) => `${f.path} ${f.finding}`)).toEqual([]);
+  });
+
+  test('the providers carry no suppression of a VPC or a key, which they have; without configure, they do', () => {
+    const decided = (stack: Stack) => stack.node.findAll().filter(CfnResource.isCfnResource)
+      .filter((r) => /^(DeploymentScriptProvider|DeploymentTaskProvider)\//.test(r.node.path.slice(stack.node.path.length + 1)))
+      .flatMap((r) => [
+        ...(r.getMetadata('cdk_nag')?.rules_to_suppress ?? []).map((rule: any) => rule.id),
+        ...(r.getMetadata('checkov')?.skip ?? []).map((skip: any) => skip.id),
+      ])
+      .filter((id: string) => /LambdaInsideVPC|CloudWatchLogGroupEncrypted|CKV_AWS_117|CKV_AWS_158|CKV_AWS_173/.test(id));
+    expect(decided(everythingDecidedStack(new App()).stack)).toEqual([]);
+    expect(new Set(decided(taskStack(new App()).stack))).toEqual(new Set([
+      'HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC',
+      'HIPAA.Security-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted',
+      'CKV_AWS_117', 'CKV_AWS_158', 'CKV_AWS_173',
+    ]));
   });
 });
 

@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { DeploymentScript, DeploymentTask, RunPolicy, ScriptTrigger } from '../../lib';
+import { DeploymentProviders, DeploymentScript, DeploymentTask, RunPolicy, ScriptTrigger } from '../../lib';
 
 const ECHO = path.join(__dirname, '..', 'fixtures', 'scripts', 'echo.ts');
 /** An image built from a Dockerfile: pushed to the CDK's ECR repository, which the task's execution role pulls from. */
@@ -112,7 +112,28 @@ export function taskEveryOptionStack(app: App): RegulatedStack {
   return { stack, scripts: ['schema', 'seed'] };
 }
 
+/**
+ * What a user under HIPAA or PCI DSS decides for everything: the providers in the VPC with a key of the user's
+ * (DeploymentProviders.configure), a script in the VPC with the key on its environment, a task logging to a log group
+ * of the user's, with the key, kept a year.
+ */
+export function everythingDecidedStack(app: App): RegulatedStack {
+  const stack = new Stack(app, 'EverythingDecided', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const key = new kms.Key(stack, 'myKey', { enableKeyRotation: true });
+  DeploymentProviders.configure(stack, { vpc, encryptionKey: key });
+  new DeploymentScript(stack, 'migrate', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO, vpc, environmentEncryption: key });
+  new DeploymentTask(stack, 'seed', {
+    trigger: ScriptTrigger.AFTER_DEPLOY,
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3'),
+    command: ['sh', '-c', 'echo seeded'],
+    vpc,
+    logGroup: new logs.LogGroup(stack, 'seedLogs', { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR }),
+  });
+  return { stack, scripts: ['migrate', 'seed'] };
+}
+
 /** The checked set, in one app. */
 export function regulatedStacks(app: App): RegulatedStack[] {
-  return [connectStack(app), beforeDeleteStack(app), taskStack(app), taskEveryOptionStack(app)];
+  return [connectStack(app), beforeDeleteStack(app), taskStack(app), taskEveryOptionStack(app), everythingDecidedStack(app)];
 }

@@ -2,12 +2,11 @@
  * `run --local`: a script of a synthesized cloud assembly (cdk.out), run on this machine as Lambda would run it —
  * its bundled code, handler, environment and parameters from the template, a Lambda-like context, the function's
  * timeout — so that a migration can be tried against a local database before it is deployed; a container task in
- * its image, by docker or podman. Over 300 lines: the command's three ways to run (a script, a task, again on each
- * synth) share its reading of inputs, and read best together.
+ * its image, by docker or podman; with `--watch`, again after each edit or synth (cli/local-watch.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync, watch } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { PROP_PARAMETERS, PROP_UNDO_ON_ROLLBACK, TASK_ENV_ROLLBACK, TRIGGER_AFTER_DEPLOY } from '../../lambda-runtime/shared/consts';
 import type { ScriptContext } from '../../lambda-runtime/shared/invoke';
 import { contextVariables } from '../../lambda-runtime/shared/task-run';
@@ -17,6 +16,7 @@ import { containerEngine, describeRun, type LocalContainer, localContainer, mask
 import { USER_ENV } from '../env';
 import { CliError, EXIT_INTERRUPTED, EXIT_NO_CONTAINER_ENGINE, EXIT_OK, EXIT_SCRIPT_FAILED, UsageError } from '../errors';
 import { checkHandlerFile, localFunction, localHandler, pythonCommand, runChild } from '../lambda-local';
+import { watchAndRun } from '../local-watch';
 import { info, type Io, printOutcome, style } from '../output';
 import { applyOverrides, parseEnv, parseParamOverrides, readParamsFile } from '../params';
 import { appDirOf, checkBoto3, nodePathForSdk } from '../provided-sdk';
@@ -28,7 +28,7 @@ type LocalContext = ScriptContext & { readonly requestType: 'Manual' | 'Update';
 
 export async function runLocal(options: RunOptions, io: Io): Promise<number> {
   if (!options.watch) return runLocalOnce(options, io);
-  return watchAssembly(options.app, io, async () => {
+  return watchAndRun(options.app, io, async () => {
     try {
       return await runLocalOnce(options, io);
     } catch (error) {
@@ -265,50 +265,4 @@ async function runLocalTask(options: RunOptions, io: Io, inputs: LocalInputs, co
   }
   info(io, `${style(io, 'red', '✘')} task ${script.id} ${style(io, 'bold', 'failed')} after ${took}: the command exited with code ${code}.`);
   return EXIT_SCRIPT_FAILED;
-}
-
-/**
- * Runs `once`, then again each time the cloud assembly changes (a template or the manifest rewritten by cdk synth),
- * until interrupted. The assembly, not the app's sources, is watched: what runs is what cdk synth bundled, as Lambda
- * would run it; `cdk synth` in another terminal makes a change show here. Ctrl-C while a run goes on stops that run
- * (130); while waiting, it ends the watch with the code of the last run.
- */
-async function watchAssembly(app: string, io: Io, once: () => Promise<number>): Promise<number> {
-  let interrupted = false;
-  let changed = false;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const onInterrupt = () => {
-    interrupted = true;
-    wake?.();
-  };
-  process.on('SIGINT', onInterrupt);
-  const watcher = watch(resolve(app), (_event, name) => {
-    if (!name || !/(\.template\.json|manifest\.json)$/.test(String(name))) return;
-    clearTimeout(timer);
-    // cdk synth writes several files: one run once it is done with them.
-    timer = setTimeout(() => {
-      changed = true;
-      wake?.();
-    }, 500);
-  });
-  try {
-    let last = await once();
-    while (!interrupted) {
-      if (!changed) {
-        info(io, style(io, 'dim', `Watching ${app} for the next cdk synth (Ctrl-C to stop)…`));
-        await new Promise<void>((resolveWait) => { wake = resolveWait; });
-        wake = undefined;
-        if (interrupted) break;
-      }
-      changed = false;
-      info(io, style(io, 'dim', `\n${app} changed: running again.`));
-      last = await once();
-    }
-    return last;
-  } finally {
-    watcher.close();
-    clearTimeout(timer);
-    process.removeListener('SIGINT', onInterrupt);
-  }
 }

@@ -1,6 +1,7 @@
 """A Python CDK app with DeploymentScript: what it synthesizes, and that it equals its TypeScript twin."""
 import difflib
 import json
+import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -103,11 +104,18 @@ def test_connect_read_only_grants_no_write(template):
     policies = template.find_resources("AWS::IAM::Policy", {
         "Properties": {"Roles": [{"Ref": Match.string_like_regexp("^checkSchemaFunctionServiceRole")}]},
     })
-    assert len(policies) == 1
-    (policy,) = policies.values()
-    actions = [a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    # The role's default policy (the connectTo statements) and the script's own log policy, nothing else.
+    assert sorted(re.sub("[0-9A-F]{8}$", "", logical_id) for logical_id in policies) == [
+        "checkSchemaFunctionServiceRoleDefaultPolicy", "checkSchemaLogPolicy"]
+    actions_of = {
+        logical_id: [a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+        for logical_id, policy in policies.items()
+    }
+    actions = next(a for logical_id, a in actions_of.items() if "DefaultPolicy" in logical_id)
     assert "dynamodb:Query" in actions and "sqs:GetQueueAttributes" in actions
     assert not [a for a in actions if a.split(":")[1].startswith(("Put", "Delete", "Update", "BatchWrite", "Send", "Receive", "Purge"))]
+    log_actions = next(a for logical_id, a in actions_of.items() if "LogPolicy" in logical_id)
+    assert sorted(log_actions) == ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 
 
 def test_parameters_keep_their_json_types_and_their_keys(template):

@@ -54,8 +54,10 @@ export interface DeploymentProvidersProps {
  * for every script and task of the stack, before the first is created:
  *
  * ```ts
+ * const vpc = new ec2.Vpc(this, 'Vpc');
+ * const key = new kms.Key(this, 'Key', { enableKeyRotation: true });
  * DeploymentProviders.configure(this, { vpc, encryptionKey: key });
- * new DeploymentScript(this, 'migrate', { ... });
+ * new DeploymentScript(this, 'migrate', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: 'scripts/migrate.ts', vpc });
  * ```
  */
 export class DeploymentProviders {

@@ -35,6 +35,7 @@ import aws_cdk.aws_apigatewayv2 as apigwv2
 import aws_cdk.aws_dynamodb as dynamodb
 import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
 import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_logs as logs
 import aws_cdk.aws_rds as rds
@@ -44,7 +45,7 @@ import aws_cdk.aws_sns as sns
 import aws_cdk.aws_sqs as sqs
 import aws_cdk.aws_ssm as ssm
 from constructs import Construct
-from cdk_deployment_script import DeploymentScript, RunPolicy, ScriptTrigger
+from cdk_deployment_script import DeploymentProviders, DeploymentScript, RunPolicy, ScriptTrigger
 """
 
 

@@ -273,6 +273,26 @@ describe('DeploymentScript', () => {
   });
 });
 
+test('a managed policy the user attaches to the script\'s role stays; AWS Lambda\'s two are replaced by scoped statements', () => {
+  // GIVEN
+  const { stack } = newStack();
+  const inVpc = new DeploymentScript(stack, 'Script', {
+    trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 }),
+  });
+
+  // WHEN: aws-cdk-lib attached both of Lambda's to the role it created; attaching one again adds nothing (the same ARN).
+  const role = inVpc.scriptFunction.role as iam.Role;
+  role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'));
+  role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
+
+  // THEN
+  const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${name}`]] });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: Match.anyValue(),
+    ManagedPolicyArns: [arn('ReadOnlyAccess')],
+  });
+});
+
 describe('the per-stack provider', () => {
   test('is shared by all the scripts of a stack', () => {
     const { stack } = newStack();

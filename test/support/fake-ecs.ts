@@ -121,6 +121,7 @@ export class FakeEcs {
   private readonly byClientToken = new Map<string, string>();
   private readonly streams = new Map<string, Array<{ timestamp: number; message: string }>>();
   private readonly errors = new Map<string, FakeEcsError & { times: number }>();
+  private refusal?: { reason: string; times: number };
   private nextPlan: TaskPlan = {};
   /** The awslogs stream prefix of each task definition's container (its log configuration, which RunTask does not carry). */
   private readonly prefixes = new Map<string, string>();
@@ -186,6 +187,15 @@ export class FakeEcs {
     return this;
   }
 
+  /**
+   * Makes RunTask start nothing `times` times (until called with `undefined`): it answers with no task and a failure of
+   * this reason, as ECS does when it cannot place the task (`RESOURCE:MEMORY`, Fargate's `Capacity is unavailable…`).
+   */
+  refuseRunTask(reason: string | undefined, times = Infinity): this {
+    this.refusal = reason === undefined ? undefined : { reason, times };
+    return this;
+  }
+
   /** Writes log events to a stream, as if the container had printed them. */
   putLog(logStreamName: string, messages: readonly string[], logGroupName?: string): this {
     if (logGroupName) this.groups.set(logGroupName, (this.groups.get(logGroupName) ?? new Set()).add(logStreamName));
@@ -217,6 +227,7 @@ export class FakeEcs {
     this.byClientToken.clear();
     this.streams.clear();
     this.errors.clear();
+    this.refusal = undefined;
     this.prefixes.clear();
     this.groups.clear();
     this.taskLogGroups.clear();
@@ -264,6 +275,10 @@ export class FakeEcs {
     if (typeof input.clientToken === 'string' && this.byClientToken.has(input.clientToken)) {
       // Idempotent: the same token answers with the task it started.
       return json({ tasks: [this.render(this.tasks.get(this.byClientToken.get(input.clientToken)!)!)], failures: [] });
+    }
+    if (this.refusal && this.refusal.times > 0) {
+      this.refusal.times--;
+      return json({ tasks: [], failures: [{ reason: this.refusal.reason }] });
     }
     const cluster = typeof input.cluster === 'string' ? input.cluster : 'default';
     const clusterName = cluster.split('/').pop()!;

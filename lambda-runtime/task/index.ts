@@ -18,7 +18,7 @@ import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from
 import { afterFailure, readRetry } from '../shared/retry';
 import { sanitize } from '../shared/text';
 import { lastLogLines } from '../shared/task-logs';
-import { TIMEOUT_STOP_REASON, taskOutcome, timeoutMessage } from '../shared/task-outcome';
+import { TIMEOUT_STOP_REASON, type TaskOutcome, taskOutcome, timeoutMessage } from '../shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
 import { claimUndo, runMarker, undoneProperties } from '../shared/undo';
@@ -32,7 +32,8 @@ export const TASK_RUN_KEY = 'DeploymentTaskRun';
 
 /** The task `onEvent` started, as `isComplete` reads it. */
 export interface TaskRun {
-  readonly taskArn: string;
+  /** The task; none when attempt 1 did not start (`notStarted`). */
+  readonly taskArn?: string;
   readonly cluster: string;
   /** When the task must be stopped (epoch milliseconds). */
   readonly deadline: number;
@@ -43,7 +44,15 @@ export interface TaskRun {
    * whatever it does the request succeeds.
    */
   readonly undo?: true;
+  /**
+   * Why attempt 1 of a task that takes retries did not start, when ECS refused it for a passing reason (no capacity,
+   * throttling): a failed attempt, failed when onEvent saw it (`deadline` less the timeout), after which the retries go on.
+   */
+  readonly notStarted?: string;
 }
+
+/** A run whose task started. */
+type StartedRun = TaskRun & { readonly taskArn: string };
 
 /**
  * The key of what `onEvent` tells `isComplete` of a secret result it kept out of its answer (which the waiter's
@@ -144,12 +153,23 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
 
     try {
       const settings = readSettings(props, logicalId);
-      const task = await runTask(attemptRequest(event, settings, physicalResourceId, 1), logicalId);
+      let started: Pick<TaskRun, 'taskArn' | 'notStarted'>;
+      try {
+        started = { taskArn: (await runTask(attemptRequest(event, settings, physicalResourceId, 1), logicalId)).taskArn };
+      } catch (error) {
+        // A task that takes retries: ECS refused attempt 1 for a passing reason (it started nothing), so attempt 1
+        // failed now, and isComplete starts attempt 2 after the back-off, as after any failed attempt.
+        const { why, refused } = error as NotStarted;
+        if (!refused || !readRetry(props)) throw error;
+        started = { notStarted: why };
+      }
       const deadline = now() + settings.timeoutSeconds * 1000;
-      console.log(`started task ${task.taskArn} (timeout ${settings.timeoutSeconds} s, until ${new Date(deadline).toISOString()})`);
+      console.log(started.taskArn
+        ? `started task ${started.taskArn} (timeout ${settings.timeoutSeconds} s, until ${new Date(deadline).toISOString()})`
+        : `attempt 1 did not start: ${started.notStarted}`);
       return {
         PhysicalResourceId: physicalResourceId,
-        [TASK_RUN_KEY]: { taskArn: task.taskArn!, cluster: settings.cluster, deadline, failureFails: decision.failureFails },
+        [TASK_RUN_KEY]: { ...started, cluster: settings.cluster, deadline, failureFails: decision.failureFails },
       };
     } catch (error) {
       return failOrLog(error, `Deployment task ${logicalId}`, decision.failureFails, { PhysicalResourceId: physicalResourceId });
@@ -162,7 +182,8 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
    * onEvent started; each later one is started by RunTask with a client token of its own (the request id and the
    * attempt), which ECS answers with the same task for a day, so that asking again starts nothing new. Attempt k + 1
    * is due when attempt k stopped (its `stoppedAt`) plus the back-off, and only when it can run to its timeout within
-   * MAX_TASK_TIMEOUT_SECONDS of the first start: each poll takes the same decision from the same facts.
+   * MAX_TASK_TIMEOUT_SECONDS of the first start: each poll takes the same decision from the same facts. An attempt 1
+   * that ECS refused (`notStarted`) failed when onEvent saw it.
    */
   async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResponse> {
     const run = event[TASK_RUN_KEY];
@@ -171,7 +192,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const done = (): Promise<IsCompleteResponse> | IsCompleteResponse =>
       event[STORED_RESULT_KEY] ? storedSecretResult(event, event[STORED_RESULT_KEY].failureFails) : { IsComplete: true };
     if (!run) return done();
-    if (run.undo) return await undoComplete(event, run) ? done() : { IsComplete: false };
+    if (run.undo) return await undoComplete(event, run as StartedRun) ? done() : { IsComplete: false };
     try {
       const props = event.ResourceProperties ?? {};
       const settings = readSettings(props, logicalId);
@@ -180,30 +201,33 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
       const attemptsEnd = run.deadline - attemptMs + MAX_TASK_TIMEOUT_SECONDS * 1000;
       let current = run;
       for (let attempt = 1; ; attempt++) {
-        const stopped = await stoppedTask(current, settings, logicalId);
-        if (!stopped) return { IsComplete: false };
-        const outcome = taskOutcome(stopped, settings.containerName, settings.timeoutSeconds);
+        // Without a task, attempt 1 did not start (notStarted).
+        const stopped = current.taskArn ? await stoppedTask(current as StartedRun, settings, logicalId) : undefined;
+        if (!stopped && current.taskArn) return { IsComplete: false };
+        const outcome: TaskOutcome = stopped
+          ? taskOutcome(stopped, settings.containerName, settings.timeoutSeconds)
+          : { state: 'failed', message: run.notStarted!, started: false };
         if (outcome.state === 'succeeded') {
           console.log(`task ${current.taskArn} succeeded${retry ? ` (attempt ${attempt} of ${retry[0]})` : ''}`);
           if (event.RequestType === 'Delete') return { IsComplete: true };
-          const data = await taskResult(event, settings, current.taskArn);
+          const data = await taskResult(event, settings, current.taskArn!);
           return { IsComplete: true, ...(data ? { Data: data } : {}), ...(secretResult(event) ? { NoEcho: true } : {}) };
         }
         if (outcome.state !== 'failed') return { IsComplete: false };
         // ECS always sets stoppedAt on a stopped task; the deadline is only a fallback that keeps the decision stable.
-        const stoppedMs = stopped.stoppedAt?.getTime() ?? current.deadline;
+        const stoppedMs = stopped ? stopped.stoppedAt?.getTime() ?? current.deadline : current.deadline - attemptMs;
         const next = afterFailure(retry, attempt, attemptsEnd - stoppedMs, attemptMs);
         if ('note' in next) {
-          console.log(`task ${current.taskArn} failed${next.note}: ${outcome.message}`);
+          console.log(`task ${current.taskArn ?? 'none'} failed${next.note}: ${outcome.message}`);
           throw reportableError(await failureReason(event, settings, current.taskArn, outcome.message, outcome.started, next.note));
         }
         const due = stoppedMs + next.wait;
-        console.log(`attempt ${attempt} (task ${current.taskArn}) failed: ${outcome.message}`);
+        console.log(`attempt ${attempt} (task ${current.taskArn ?? 'none'}) failed: ${outcome.message}`);
         if (now() < due) {
           console.log(`attempt ${attempt + 1} in ${Math.ceil((due - now()) / 1000)} s`);
           return { IsComplete: false };
         }
-        const task = await startAttempt(event, settings, attempt + 1, retry![0], outcome.message);
+        const task = await startAttempt(event, settings, attempt + 1, retry![0], outcome.message, attemptsEnd - attemptMs);
         if (!task) return { IsComplete: false };
         // The attempt's own timeout counts from its creation, which ECS gives again with the task at each poll.
         current = { ...run, taskArn: task.taskArn!, deadline: (task.createdAt?.getTime() ?? now()) + attemptMs };
@@ -238,7 +262,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   }
 
   /** Whether the task that undoes a run has ended (stopped at its timeout); logs how. Never throws. */
-  async function undoComplete(event: IsCompleteEvent, run: TaskRun): Promise<boolean> {
+  async function undoComplete(event: IsCompleteEvent, run: StartedRun): Promise<boolean> {
     const who = `Deployment task ${event.LogicalResourceId}`;
     try {
       const settings = readSettings(undoneProperties(event), event.LogicalResourceId);
@@ -260,7 +284,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
    * The task once it has stopped; `undefined` while it runs (stopped at its deadline), is not listed yet, or cannot be
    * described for a passing reason.
    */
-  async function stoppedTask(run: TaskRun, settings: TaskSettings, logicalId: string): Promise<Task | undefined> {
+  async function stoppedTask(run: StartedRun, settings: TaskSettings, logicalId: string): Promise<Task | undefined> {
     try {
       const task = await describeTask(run, logicalId);
       if (task && taskOutcome(task, settings.containerName, settings.timeoutSeconds).state === 'running') {
@@ -279,10 +303,11 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   /**
    * Starts attempt `attempt` (2 or more) of a task that takes retries, or finds it again: RunTask with the attempt's
    * client token. `undefined` when it could not start for a passing reason (throttling, a 5xx, no capacity): the next
-   * poll asks again with the same token. `lastError`: how the attempt before failed, for the reason.
+   * poll asks again with the same token, until `lastStart`, after which it could not run to its timeout in the time
+   * left. `lastError`: how the attempt before failed, for the reason.
    */
   async function startAttempt(event: IsCompleteEvent, settings: TaskSettings, attempt: number, attempts: number,
-    lastError: string): Promise<Task | undefined> {
+    lastError: string, lastStart: number): Promise<Task | undefined> {
     const logicalId = event.LogicalResourceId;
     const request = attemptRequest(event, settings, event.PhysicalResourceId ?? logicalId, attempt);
     try {
@@ -292,9 +317,9 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     } catch (error) {
       const { why, passing } = error as NotStarted;
       if (why === undefined) throw error;
-      if (!passing) {
-        throw reportableError(`Deployment task ${logicalId} failed after ${attempt - 1} of ${attempts} attempts ` +
-          `(attempt ${attempt} did not start: ${why}): ${lastError}`);
+      if (!passing || now() > lastStart) {
+        throw reportableError(`Deployment task ${logicalId} failed after ${attempt - 1} of ${attempts} attempts (attempt ${attempt} ` +
+          `did not start${passing ? ` in time for its ${settings.timeoutSeconds} s timeout` : ''}: ${why}): ${lastError}`);
       }
       console.log(`attempt ${attempt} did not start (${why}): trying again at the next poll`);
       return undefined;
@@ -359,7 +384,8 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
 
   /**
    * Starts the task, retrying only what proves it did not start (a new role or policy not yet propagated). Throws a
-   * reportable error saying why it did not start, marked `passing` when a later RunTask may not meet the cause.
+   * reportable error saying why it did not start, marked `passing` when a later RunTask may not meet the cause, and
+   * `refused` when it is also sure that nothing started (see NotStarted).
    */
   async function runTask(request: ReturnType<typeof runTaskInput>, logicalId: string): Promise<Task> {
     const start = now();
@@ -379,13 +405,16 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
           await sleep(delay);
           continue;
         }
-        throw notStarted(logicalId, `RunTask failed: ${describeError(error)}${runTaskHint(error)}`, isTransient(error));
+        // Passing with a 4xx status: throttled. After a 5xx or with no answer, the task may have started unseen.
+        const passing = isTransient(error);
+        throw notStarted(logicalId, `RunTask failed: ${describeError(error)}${runTaskHint(error)}`, passing,
+          passing && ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500) < 500);
       }
     }
   }
 
   /** The task, or `undefined` while ECS does not list it yet. */
-  async function describeTask(run: TaskRun, logicalId: string): Promise<Task | undefined> {
+  async function describeTask(run: StartedRun, logicalId: string): Promise<Task | undefined> {
     const out = await ecs().send(new DescribeTasksCommand({ cluster: run.cluster, tasks: [run.taskArn] }));
     const task = out.tasks?.find((t) => t.taskArn === run.taskArn) ?? out.tasks?.[0];
     if (task) return task;
@@ -400,7 +429,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   }
 
   /** Stops a task past its deadline; fails when it has not stopped STOP_GRACE_MS later. */
-  async function enforceTimeout(run: TaskRun, task: Task, settings: TaskSettings, logicalId: string): Promise<void> {
+  async function enforceTimeout(run: StartedRun, task: Task, settings: TaskSettings, logicalId: string): Promise<void> {
     if (now() < run.deadline) return;
     if (task.desiredStatus !== 'STOPPED') {
       console.log(`task ${run.taskArn} ran into its timeout (${settings.timeoutSeconds} s): stopping it`);
@@ -414,9 +443,9 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
   }
 
   /** The reason CloudFormation shows: what failed (after how many attempts), the container's last log lines, and where its full log is. */
-  async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string, message: string, started: boolean,
-    attempts: string): Promise<string> {
-    const stream = logStreamName(settings, taskArn);
+  async function failureReason(event: IsCompleteEvent, settings: TaskSettings, taskArn: string | undefined, message: string,
+    started: boolean, attempts: string): Promise<string> {
+    const stream = taskArn && logStreamName(settings, taskArn);
     const logLines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
     // A secret result's line, printed before the command failed, stays in the container's own log only.
     const lines = secretResult(event)
@@ -478,11 +507,15 @@ function isTransient(error: unknown): boolean {
     /Throttl|TooManyRequests|ServerException|ServiceUnavailable/.test(e?.name ?? '');
 }
 
-/** Why a task did not start; `passing`: for a reason a later RunTask may not meet (throttling, a 5xx, no capacity). */
-type NotStarted = ReportableError & { readonly why?: string; readonly passing?: boolean };
+/**
+ * Why a task did not start. `passing`: for a reason a later RunTask may not meet (throttling, a 5xx, no capacity).
+ * `refused`: ECS refused it (no capacity, throttling), so that surely nothing started; after a 5xx or a lost answer the
+ * task may have started unseen, and only asking again with the same client token would find it.
+ */
+type NotStarted = ReportableError & { readonly why?: string; readonly passing?: boolean; readonly refused?: boolean };
 
-function notStarted(logicalId: string, why: string, passing: boolean): NotStarted {
-  return Object.assign(reportableError(`Deployment task ${logicalId} did not start: ${why}`), { why, passing });
+function notStarted(logicalId: string, why: string, passing: boolean, refused = passing): NotStarted {
+  return Object.assign(reportableError(`Deployment task ${logicalId} did not start: ${why}`), { why, passing, refused });
 }
 
 /** An error that may only mean that a role or policy created moments ago has not propagated yet. */

@@ -45,9 +45,11 @@ handler(JSON.parse(process.argv[2]), { getRemainingTimeInMillis: () => 890000 })
     /**
      * Under 28 KB, read as 28,000 bytes: room for the result, read from the log's result line and kept in SSM (a secret
      * one kept out of the waiter's input), for retries, whose attempts isComplete finds again at each poll, and for
-     * undo on rollback (the run's marker and the task that undoes it).
+     * undo on rollback (the run's marker and the task that undoes it). Then 28,050: an attempt 1 that ECS refuses for a
+     * passing reason (no capacity, throttling) is a failed attempt of a task that takes retries, and a later attempt is
+     * asked for only while it can still run to its timeout (about 390 bytes, past the 28,000 by 16).
      */
-    maxBytes: 28_000,
+    maxBytes: 28_050,
     sdk: ['@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-ssm'],
     // Not each required once: some SDK packages are required more than once in this bundle.
     requiredOnce: [],

@@ -9,7 +9,7 @@ import { createTaskHandlers } from '../../lambda-runtime/task/index';
 import type { ContainerRun, TaskPlan } from '../support/fake-ecs';
 import { captureConsoleOfEachTest, failure, FakeClock, STACK_ID, useRuntimeEnv } from '../support/events';
 import { FakeAws } from '../support/fake-aws';
-import { drive, LOG_GROUP, REQUEST_ID, STREAM_PREFIX, TASK_DEFINITION, taskEvent } from '../support/task-events';
+import { CLUSTER, drive, LOG_GROUP, REQUEST_ID, STREAM_PREFIX, TASK_DEFINITION, taskEvent } from '../support/task-events';
 
 const fake = FakeAws.forTestFile();
 useRuntimeEnv();
@@ -149,4 +149,122 @@ test('a BEFORE_DELETE task that always fails is retried, then only logged: the d
   await drive(handlers(), taskEvent('Delete', { trigger: 'before:delete', retry: [2, 10] }), clock);
   expect(fake.ecs.taskArns()).toHaveLength(2);
   expect(output.text()).toContain('failed after 2 attempts: the command exited with code 1.');
+});
+
+describe('attempt 1 that RunTask does not start', () => {
+  const CAPACITY = 'RunTask returned no task: RESOURCE:MEMORY.';
+
+  test('refused for capacity: a failed attempt, and attempt 2 starts after the back-off, with its own client token, and succeeds', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.refuseRunTask('RESOURCE:MEMORY', 1);
+    runs({ ...SUCCEEDS, log: ['DEPLOYMENT_SCRIPT_RESULT {"tenant":"t-2"}'] });
+    const refusedAt = clock.time;
+    const answer = await play(taskEvent('Create', { retry: [3, 30] }));
+
+    expect(answer).toEqual({ IsComplete: true, Data: { tenant: 't-2' } });
+    expect(fake.ecs.taskArns()).toHaveLength(1);
+    expect([...new Set(fake.ecs.callsOf('RunTask').map((call) => call.input.clientToken))]).toEqual([REQUEST_ID, `${REQUEST_ID}-2`]);
+    // The back-off counts from the refusal; the polls come every 10 s.
+    expect(starts[0] - refusedAt).toBeGreaterThanOrEqual(30_000);
+    expect(starts[0] - refusedAt).toBeLessThan(30_000 + 10_000);
+    expect(output.text()).toContain(`attempt 1 did not start: ${CAPACITY}`);
+    expect(output.text()).toContain(`attempt 1 (task none) failed: ${CAPACITY}`);
+    expect(output.text()).toContain('succeeded (attempt 2 of 3)');
+  });
+
+  test('onEvent answers with the run marked not started, and isComplete asks for attempt 2 only once the back-off from then has passed', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.refuseRunTask('Capacity is unavailable at this time. Please try again later or in a different availability zone', 1);
+    runs(SUCCEEDS);
+    const h = handlers();
+    const event = taskEvent('Create', { retry: [2, 30], timeoutSeconds: '600' });
+    const refusedAt = clock.time;
+    const started = await h.onEvent(event);
+    expect(started).toEqual({
+      PhysicalResourceId: 'Migrate',
+      DeploymentTaskRun: {
+        notStarted: 'RunTask returned no task: Capacity is unavailable at this time. Please try again later or in a different availability zone.',
+        cluster: CLUSTER, deadline: refusedAt + 600_000, failureFails: true,
+      },
+    });
+    const completeEvent = { ...event, ...started };
+    // The same answer at each poll before the back-off has passed, and no RunTask.
+    for (const after of [10_000, 29_999, 20_000]) {
+      clock.time = refusedAt + after;
+      expect(await h.isComplete(completeEvent)).toEqual({ IsComplete: false });
+    }
+    expect(fake.ecs.callsOf('RunTask')).toHaveLength(1);
+    clock.time = refusedAt + 30_000;
+    expect(await h.isComplete(completeEvent)).toEqual({ IsComplete: false });
+    expect(fake.ecs.callsOf('RunTask').map((call) => call.input.clientToken)).toEqual([REQUEST_ID, `${REQUEST_ID}-2`]);
+    clock.time += 10_000;
+    expect(await h.isComplete(completeEvent)).toEqual({ IsComplete: true });
+    expect(fake.ecs.taskArns()).toHaveLength(1);
+  });
+
+  test('throttled, then every attempt fails: the reason says how many attempts were made and holds the last error', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    // More than the SDK's own tries of one RunTask.
+    fake.ecs.fail('RunTask', { code: 'ThrottlingException', message: 'Rate exceeded' }, 3);
+    runs(FAILS);
+    const error = await failure(drive(handlers(), taskEvent('Create', { retry: [3, 10] }), clock));
+
+    expect(error.message).toMatch(/^Deployment task Migrate failed after 3 attempts: the command exited with code 1\.\nLast log lines:\nattempt 2 \(Create\)\nFull log: /);
+    expect(fake.ecs.taskArns()).toHaveLength(2);
+    expect(output.text()).toContain('attempt 1 (task none) failed: RunTask failed: ThrottlingException: Rate exceeded');
+  });
+
+  test('refused at every ask: attempt 2 is asked for until it could no longer run to its timeout, and the reason says so', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.refuseRunTask('RESOURCE:MEMORY');
+    runs(SUCCEEDS);
+    const refusedAt = clock.time;
+    const answer = await play(taskEvent('Create', { retry: [3, 10], timeoutSeconds: '600' }), () => {}, 400);
+
+    const error = 'error' in answer ? answer.error : undefined;
+    expect(error?.message).toBe('Deployment task Migrate failed after 1 of 3 attempts (attempt 2 did not start in time for its 600 s ' +
+      `timeout: ${CAPACITY}): ${CAPACITY}`);
+    expect(fake.ecs.taskArns()).toHaveLength(0);
+    expect(fake.ecs.callsOf('RunTask').length).toBeGreaterThan(200);
+    // Asked again at each poll until the last start that ends within the attempts' 55 minutes from the refusal.
+    expect(clock.time - refusedAt).toBeGreaterThan((MAX_TASK_TIMEOUT_SECONDS - 600) * 1000);
+    expect(clock.time - refusedAt).toBeLessThanOrEqual((MAX_TASK_TIMEOUT_SECONDS - 600) * 1000 + 10_000);
+  });
+
+  test('refused when attempt 2 could not run to its timeout in the time left: the reason says so, without a log', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.refuseRunTask('RESOURCE:MEMORY');
+    const answer = await play(taskEvent('Create', { retry: [3, 10], timeoutSeconds: String(MAX_TASK_TIMEOUT_SECONDS) }));
+
+    const error = 'error' in answer ? answer.error : undefined;
+    expect(error?.message).toBe('Deployment task Migrate failed after 1 of 3 attempts (attempt 2 was not started: a 10 s wait and its ' +
+      `3300 s timeout do not fit in the 3300 s left): ${CAPACITY}`);
+    expect(fake.ecs.callsOf('RunTask')).toHaveLength(1);
+  });
+
+  test.each([
+    ['a cause a later RunTask meets too', { code: 'InvalidParameterException', message: 'TaskDefinition is inactive' },
+      'RunTask failed: InvalidParameterException: TaskDefinition is inactive'],
+    ['AccessDenied after the propagation retries', { code: 'AccessDeniedException', message: 'not authorized to perform: ecs:RunTask' },
+      'RunTask failed: AccessDeniedException: not authorized to perform: ecs:RunTask. The provider\'s role needs ecs:RunTask'],
+    // ECS may have started the task without answering: a second one would run beside it.
+    ['a 5xx, after which the task may have started unseen', { status: 500, code: 'ServerException', message: 'Internal error' },
+      'RunTask failed: ServerException: Internal error'],
+  ])('%s fails at once, as without retries', async (_name, ecsError, why) => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.fail('RunTask', ecsError);
+    runs(SUCCEEDS);
+    const error = await failure(drive(handlers(), taskEvent('Create', { retry: [3, 10] }), clock));
+    expect(error.message.startsWith(`Deployment task Migrate did not start: ${why}`)).toBe(true);
+    expect(fake.ecs.taskArns()).toHaveLength(0);
+  });
+
+  test('without retries, a refusal for capacity fails at once, as before', async () => {
+    fake.setStack(STACK_ID, 'CREATE_IN_PROGRESS');
+    fake.ecs.refuseRunTask('RESOURCE:MEMORY', 1);
+    runs(SUCCEEDS);
+    const error = await failure(drive(handlers(), taskEvent('Create'), clock));
+    expect(error.message).toBe(`Deployment task Migrate did not start: ${CAPACITY}`);
+    expect(fake.ecs.callsOf('RunTask')).toHaveLength(1);
+  });
 });

@@ -105,3 +105,26 @@ test('a retry that would not fit in the time left is not started, and the reason
   expect(runs.get('Slow')).toHaveLength(1);
   expect(reason).toMatch(/^Deployment task Slow failed after 1 of 3 attempts \(attempt 2 was not started: a 10 s wait and its 3000 s timeout do not fit in the 2\d\d\d s left\): the command exited with code 1\.\n/);
 });
+
+test('the first RunTask is refused for capacity: attempt 1 counts as failed, and the deployment succeeds with attempt 2', async () => {
+  harness.aws.ecs.refuseRunTask('Capacity is unavailable at this time. Please try again later or in a different availability zone', 1);
+  try {
+    const stack = harness.stack(synth((s) => {
+      task(s, 'Placed', { retry: { attempts: 2, backoff: Duration.seconds(20) } });
+    }, 'TaskRetryRefused'));
+    const created = await stack.create();
+
+    expect(created.status).toBe('CREATE_COMPLETE');
+    // Only attempt 2 ran, with its own client token; the container counts its own runs.
+    expect(runs.get('Placed')).toHaveLength(1);
+    expect(stack.attribute('Placed', 'attempt')).toBe('1');
+    const tokens = harness.aws.ecs.callsOf('RunTask').filter((call) => call.input.overrides?.containerOverrides?.[0]?.environment
+      ?.some((v: { name: string; value: string }) => v.name === 'DEPLOYMENT_SCRIPT_LOGICAL_RESOURCE_ID' && v.value === 'Placed'))
+      .map((call) => call.input.clientToken);
+    expect(new Set(tokens).size).toBe(2);
+    expect(tokens[tokens.length - 1]).toMatch(/-2$/);
+    expect(created.exchangesOf('Placed', 'Create')).toHaveLength(1);
+  } finally {
+    harness.aws.ecs.refuseRunTask(undefined);
+  }
+});

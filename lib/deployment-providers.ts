@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -95,9 +95,10 @@ export class DeploymentProviders {
       const key = props.encryptionKey;
       // CloudWatch Logs encrypts a log group with the key only if the key's policy lets it.
       if (!key.addToResourcePolicy(logsStatement(stack)).statementAdded) {
+        const region = Token.isUnresolved(stack.region) ? '<region>' : stack.region;
         Annotations.of(stack).addWarningV2('cdk-deployment-script:providerKeyPolicy',
           `DeploymentProviders.configure(${stack.node.path}): 'encryptionKey' ${key.node.path} is imported, so its policy cannot be changed here. `
-          + `Let the service principal logs.${stack.region}.amazonaws.com use it (kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, `
+          + `Let the service principal logs.${region}.amazonaws.com (the stack's region) use it (kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, `
           + "kms:Describe*), or the providers' log groups fail to create.");
       }
     }

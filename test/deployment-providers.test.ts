@@ -126,8 +126,20 @@ describe('DeploymentProviders.configure', () => {
     new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
 
     Annotations.fromStack(stack).hasWarning('/Stack', Match.stringLikeRegexp(
-      "DeploymentProviders.configure\\(Stack\\): 'encryptionKey' Stack/Key is imported, so its policy cannot be changed here. Let the service principal logs.eu-west-1.amazonaws.com use it"));
+      "DeploymentProviders.configure\\(Stack\\): 'encryptionKey' Stack/Key is imported, so its policy cannot be changed here. Let the service principal logs.eu-west-1.amazonaws.com \\(the stack's region\\) use it"));
     expect(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')).not.toEqual({});
+  });
+
+  test('an imported key in a stack of no set region: the warning names no token', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    DeploymentProviders.configure(stack, { encryptionKey: key });
+    new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT });
+
+    const warnings = Annotations.fromStack(stack).findWarning('/Agnostic', Match.stringLikeRegexp('encryptionKey'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toContain("Let the service principal logs.<region>.amazonaws.com (the stack's region) use it");
+    expect(String(warnings[0].entry.data)).not.toMatch(/\$\{Token/);
   });
 
   test('without configure, no provider function is in a VPC or has a key: the templates of every other test', () => {

@@ -146,7 +146,9 @@ export function recordParameterName(stack: DeployedStack, physicalId: string): s
 /** Reads the record of a script's last deployment. Throws a `CliError` when SSM cannot be asked. */
 export async function readRecord(aws: Aws, stack: DeployedStack, physicalId: string): Promise<RecordState> {
   const name = recordParameterName(stack, physicalId);
-  const out = await aws.call<GetParameterCommandOutput | 'missing'>(aws.ssm, new GetParameterCommand({ Name: name }),
+  // A secret result's record is a SecureString, which SSM answers encrypted unless asked to decrypt (a String ignores
+  // it); its key is SSM's AWS-managed one, which whoever may read the parameter may use through SSM.
+  const out = await aws.call<GetParameterCommandOutput | 'missing'>(aws.ssm, new GetParameterCommand({ Name: name, WithDecryption: true }),
     { action: 'ssm:GetParameter', on: `parameter ${name}` },
     (error) => (error?.name === 'ParameterNotFound' ? 'missing' : undefined));
   if (out === 'missing') return { kind: 'none' };

@@ -74,7 +74,7 @@ describe('a successful run', () => {
     const actions = fake.cloudFormationCalls.map((c) => c.action);
     expect(actions[0]).toBe('DescribeStacks');
     expect(new Set(actions)).toEqual(new Set(['DescribeStacks', 'ListStackResources', 'GetTemplate']));
-    expect(fake.ssmCalls).toEqual([{ operation: 'GetParameter', input: { Name: `/cdk-deployment-script/${STACK_NAME}/migrate` } }]);
+    expect(fake.ssmCalls).toEqual([{ operation: 'GetParameter', input: { Name: `/cdk-deployment-script/${STACK_NAME}/migrate`, WithDecryption: true } }]);
     expect(fake.requests.filter((r) => r.signingService === 'lambda')).toHaveLength(1);
     expect(fake.parameterNames()).toEqual([`/cdk-deployment-script/${STACK_NAME}/migrate`]); // nothing written
   });
@@ -199,6 +199,14 @@ describe('parameters', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/--params-file \S+ is 629\d+ bytes: an event may take at most 6291456 bytes \(6 MB, what Lambda accepts\)/);
     expect(fake.requests).toHaveLength(0);
+  });
+
+  test('a script with a secret result: its record is a SecureString, read decrypted', async () => {
+    app.deploy().record('migrate', { v: 1, data: { token: 's3cr3t' }, parameters: app.resolvedParameters('migrate') }, 'SecureString');
+    fake.setScript(migrateFn, outcome.returns());
+    const { code } = await run('migrate');
+    expect(code).toBe(0);
+    expect(fake.invocations[0].payload.toString('utf8')).toBe(app.resolvedParameters('migrate'));
   });
 
   test('--dry-run prints the event and the context, and invokes nothing', async () => {

@@ -206,7 +206,7 @@ export class DeployedApp {
   physicalId(logicalId: string): string {
     const type = this.template.Resources[logicalId].Type;
     if (type === 'AWS::Lambda::Function') return `${STACK_NAME}-${logicalId.slice(0, 24)}-AbCdEf123456`;
-    if (type === 'Custom::DeploymentScript') return logicalId;
+    if (type === 'Custom::DeploymentScript' || type === 'Custom::DeploymentTask') return logicalId;
     return `${logicalId.toLowerCase()}-phys`;
   }
 
@@ -244,8 +244,9 @@ export class DeployedApp {
   }
 
   /** Stores the record the runtime keeps for a script (see lambda-runtime/shared/stored-result.ts). */
-  record(scriptLogicalId: string, record: object = { v: 1, data: {}, parameters: this.resolvedParameters(scriptLogicalId) }): this {
-    this.fake.setParameter(`/cdk-deployment-script/${STACK_NAME}/${scriptLogicalId}`, JSON.stringify(record));
+  record(scriptLogicalId: string, record: object = { v: 1, data: {}, parameters: this.resolvedParameters(scriptLogicalId) },
+    type: 'String' | 'SecureString' = 'String'): this {
+    this.fake.setParameter(`/cdk-deployment-script/${STACK_NAME}/${scriptLogicalId}`, JSON.stringify(record), type);
     return this;
   }
 }

@@ -24,7 +24,7 @@
  * restore();
  * await fake.close();
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -270,8 +270,8 @@ export class FakeAws {
   }
 
   /** Stores an SSM parameter (a String, standard tier), as if put before. */
-  setParameter(name: string, value: string): this {
-    this.parameters.set(name, { value, type: 'String', tier: 'Standard', version: (this.parameters.get(name)?.version ?? 0) + 1 });
+  setParameter(name: string, value: string, type: 'String' | 'SecureString' = 'String'): this {
+    this.parameters.set(name, { value, type, tier: 'Standard', version: (this.parameters.get(name)?.version ?? 0) + 1 });
     return this;
   }
 
@@ -555,8 +555,11 @@ export class FakeAws {
 
     if (operation === 'GetParameter') {
       if (!stored) return ssmError(400, 'ParameterNotFound', '');
+      // As SSM does: a SecureString comes back as its ciphertext unless the caller asks to decrypt it.
+      const value = stored.type === 'SecureString' && input.WithDecryption !== true
+        ? Buffer.from(`AQICAH${createHash('sha256').update(stored.value).digest('hex')}`).toString('base64') : stored.value;
       return ssmJson({
-        Parameter: { Name: name, Type: stored.type, Value: stored.value, Version: stored.version, LastModifiedDate: 1_704_067_200, ARN: arn, DataType: 'text' },
+        Parameter: { Name: name, Type: stored.type, Value: value, Version: stored.version, LastModifiedDate: 1_704_067_200, ARN: arn, DataType: 'text' },
       });
     }
     if (operation === 'DeleteParameter') {

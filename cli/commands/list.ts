@@ -36,15 +36,15 @@ export async function list(options: ListOptions, stdio: Io): Promise<number> {
       const resource = stack.resources.get(script.logicalId);
       const physicalId = resource?.PhysicalResourceId;
       let parameters = 'not deployed';
-      if (physicalId && script.kind === 'task') {
-        parameters = 'from template'; // a task's deployment records none: run resolves the template's
-      } else if (physicalId) {
+      if (physicalId) {
         try {
           parameters = describeRecord(await readRecord(aws, stack, physicalId), stack, script);
         } catch (error) {
           if (!(error instanceof CliError)) throw error;
           parameters = `unknown (${/access denied/.test(error.message) ? 'no ssm:GetParameter' : error.message.split(':')[0]})`;
         }
+        // Without a record to use, run resolves a task's parameters from the deployed template.
+        if (script.kind === 'task' && parameters !== 'recorded') parameters = 'from template';
       }
       return {
         id: script.id,

@@ -2,9 +2,10 @@
  * `run --stack S --script ID` of a container task: runs it as the deployment does (lambda-runtime/task/): ECS
  * RunTask with the deployed task definition, cluster and network configuration, the run's context and parameters
  * in the container's environment; then waits for it to stop, stopping it at its timeout, and shows its exit code,
- * stop reason and log tail. A task's provider records no parameters: they are those of the deployed template,
- * resolved against the stack (its resources' physical ids, its template parameters' values, the exports it imports),
- * and what cannot be resolved there (an attribute, a dynamic reference) must be given.
+ * stop reason and log tail. The parameters are those the task's provider recorded with its last successful run (in
+ * the task's SSM parameter, as for a script), when they are the deployed template's; otherwise those of the deployed
+ * template, resolved against the stack (its resources' physical ids, its template parameters' values, the exports it
+ * imports), and what cannot be resolved there (an attribute, a dynamic reference) must be given.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTasksCommand, type DescribeTasksCommandOutput, RunTaskCommand, type RunTaskCommandOutput, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
@@ -18,11 +19,11 @@ import { TIMEOUT_STOP_REASON, taskOutcome } from '../../lambda-runtime/shared/ta
 import { logStreamName, readSettings, runTaskInput, type TaskContext, taskId, type TaskSettings } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
 import type { Aws } from '../aws';
-import { type DeployedStack, isDeployed, readExports } from '../deployed';
+import { type DeployedStack, isDeployed, readExports, readRecord, type RecordState } from '../deployed';
 import { CliError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SCRIPT_FAILED } from '../errors';
 import { info, type Io, printLog, progress, style } from '../output';
 import { applyOverrides, type ParamOverride } from '../params';
-import { describeValue, importedNames, isObject, localParameters, resolveString, type ScriptDefinition, unresolvedPaths } from '../template';
+import { describeValue, importedNames, isObject, localParameters, parametersMatch, resolveString, type ScriptDefinition, unresolvedPaths } from '../template';
 
 /** How long to wait between two DescribeTasks: soon at first (a task that fails to start), then every 5 s. */
 const POLL_MS = [1000, 2000, 3000, 5000];
@@ -30,19 +31,26 @@ const POLL_MS = [1000, 2000, 3000, 5000];
 export async function runDeployedTask(aws: Aws, stack: DeployedStack, script: ScriptDefinition, options: RunOptions, io: Io,
   overrides: readonly ParamOverride[], file: { text: string } | undefined): Promise<number> {
   const settings = deployedSettings(stack, script);
+  const physicalId = stack.resources.get(script.logicalId)!.PhysicalResourceId!;
   let parameters: string;
+  const record = file ? undefined : await readRecord(aws, stack, physicalId);
   if (file) {
     parameters = file.text;
+  } else if (record?.kind === 'recorded' && parametersMatch(script.properties[PROP_PARAMETERS], record.record.parameters, stack.resolver)) {
+    parameters = record.record.parameters;
+    if (overrides.length) parameters = JSON.stringify(applyOverrides(JSON.parse(parameters), overrides));
+    info(io, style(io, 'dim', `Parameters: the last deployment${overrides.length ? ` with ${overrides.length} --param override${overrides.length > 1 ? 's' : ''}` : ''}.`));
   } else {
     const where = `task ${script.id} of ${stack.stackName}`;
     const property = script.properties[PROP_PARAMETERS];
+    info(io, style(io, 'dim', `Parameters: the deployed template, resolved against the stack (${whyNotRecorded(record!)}).`));
     const exports = await readExports(aws, importedNames(property));
     const resolver = { ...stack.resolver, importValue: (name: string) => exports.get(name) };
     const template = localParameters(property, resolver, where);
     const event = applyOverrides(template.value, overrides);
     const missing = unresolvedPaths(event, template.unresolved);
     if (missing.length) {
-      throw new CliError(`${where} takes parameters that cannot be read back from the deployed stack (a task's deployment does not record them):\n` +
+      throw new CliError(`${where} takes parameters that cannot be read back from the deployed stack, and no run of the task recorded them:\n` +
         missing.map(({ path, what }) => `    ${path}  ← ${what}`).join('\n') +
         `\nGive them with --param (e.g. ${missing.slice(0, 3).map(({ path }) => `--param ${path}=…`).join(' ')}), or all of them with --params-file FILE.`);
     }
@@ -56,7 +64,7 @@ export async function runDeployedTask(aws: Aws, stack: DeployedStack, script: Sc
     stackName: stack.stackName,
     region: stack.region,
     logicalResourceId: script.logicalId,
-    physicalResourceId: stack.resources.get(script.logicalId)!.PhysicalResourceId!,
+    physicalResourceId: physicalId,
   };
   const input = reportable(() => runTaskInput(settings, context, parameters, `cli-${randomUUID()}`));
   if (options.dryRun) {
@@ -79,6 +87,17 @@ export async function runDeployedTask(aws: Aws, stack: DeployedStack, script: Sc
     return EXIT_OK;
   }
   return waitForTask(aws, stack, script, settings, task.taskArn, io, followCommand);
+}
+
+/** Why the recorded parameters of a task's last run are not the ones `run` takes. */
+function whyNotRecorded(record: RecordState): string {
+  switch (record.kind) {
+    case 'recorded': return 'the recorded ones are not those of the deployed template: its last deployment could not record them';
+    case 'omitted': return `its last run could not record them: ${record.why}`;
+    case 'newer': return `they were recorded by a newer version of cdk-deployment-script, version ${record.version} of the record`;
+    case 'unreadable': return record.why;
+    default: return 'no run of the task recorded them';
+  }
 }
 
 /** Polls the task until it stops (stopping it at its timeout, as the deployment does), then reports. */

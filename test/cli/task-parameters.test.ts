@@ -142,3 +142,41 @@ test('an export that is gone is asked for like the rest', async () => {
   expect(code).toBe(3);
   expect(stderr).toContain(`    shared  ← Fn::ImportValue "${exportName}"\n`);
 });
+
+describe('the parameters its last run recorded', () => {
+  /** What the task's provider recorded with its last successful run: the template's parameters, resolved. */
+  const lastRun = () => JSON.stringify({
+    env: 'prod', color: 'blue', shared: 'shared-uploads-bucket',
+    local: app.physicalId(Object.keys(template.Resources).find((id) => id.startsWith('Data'))!),
+    arn: 'arn:aws:s3:::recorded-data', flag: 'on', hidden: 'h',
+  });
+  const environmentOf = (call: any) => Object.fromEntries(call.input.overrides.containerOverrides[0].environment.map((v: any) => [v.name, v.value]));
+
+  test('are the parameters of the run: attributes and dynamic references included, nothing asked, no export read', async () => {
+    deployWithParameters([[exportName, 'shared-uploads-bucket']]);
+    app.record('Migrate', { v: 1, data: {}, parameters: lastRun() });
+    fake.ecs.plan({ runningPolls: 0, stop: { exitCode: 0 } });
+    const { code, stderr } = await cli('run', '--stack', STACK_NAME, '--script', 'Migrate', '--param', 'flag=off');
+    expect(stderr).toContain('Parameters: the last deployment with 1 --param override.');
+    expect(code).toBe(0);
+    expect(JSON.parse(environmentOf(fake.ecs.callsOf('RunTask')[0]).DEPLOYMENT_SCRIPT_PARAMETERS)).toEqual({ ...JSON.parse(lastRun()), flag: 'off' });
+    expect(exportPages).toBe(0);
+    expect(fake.ssmCallsOf('GetParameter').map((c) => c.input)).toEqual([{ Name: `/cdk-deployment-script/${STACK_NAME}/Migrate`, WithDecryption: true }]);
+  });
+
+  test('a secret result\'s record, a SecureString, is read decrypted', async () => {
+    deployWithParameters([[exportName, 'shared-uploads-bucket']]);
+    app.record('Migrate', { v: 1, data: { token: 's3cr3t' }, parameters: lastRun() }, 'SecureString');
+    const { code, stdout } = await cli('run', '--stack', STACK_NAME, '--script', 'Migrate', '--dry-run');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).event).toEqual(JSON.parse(lastRun()));
+  });
+
+  test('a record that is not of the deployed template is not used: the template is, and the command says why', async () => {
+    deployWithParameters([[exportName, 'shared-uploads-bucket']]);
+    app.record('Migrate', { v: 1, data: {}, parameters: '{"env":"prod","old":"shape"}' });
+    const { code, stderr } = await cli('run', '--stack', STACK_NAME, '--script', 'Migrate', '--param', 'arn=a', '--param', 'flag=on', '--param', 'hidden=h', '--dry-run');
+    expect(code).toBe(0);
+    expect(stderr).toContain('Parameters: the deployed template, resolved against the stack (the recorded ones are not those of the deployed template: its last deployment could not record them).');
+  });
+});

@@ -43,6 +43,13 @@ describe('list', () => {
     expect(row[7]).toBe('from template');
     expect(stdout.split('\n').find((line) => line.startsWith('cleanup '))).toMatch(/^cleanup +script +/);
   });
+
+  test('a task whose last run recorded its parameters: recorded', async () => {
+    app.deploy().record('Migrate', { v: 1, data: {}, parameters: app.resolvedParameters('Migrate') });
+    const { code, stdout } = await cli('list', '--stack', STACK_NAME);
+    expect(code).toBe(0);
+    expect(stdout.split('\n').find((line) => line.startsWith('Migrate '))!.split(/ {2,}/)[7]).toBe('recorded');
+  });
 });
 
 describe('run a deployed task', () => {

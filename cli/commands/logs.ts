@@ -4,7 +4,8 @@
  * migration from a second terminal while `cdk deploy` runs.
  */
 import { FilterLogEventsCommand, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-import { PROP_LOG_GROUP_NAME, PROP_LOG_STREAM_PREFIX } from '../../lambda-runtime/shared/consts';
+import { PROP_LOG_GROUP_NAME, PROP_LOG_STREAM_PREFIX, PROP_SECRET_RESULT } from '../../lambda-runtime/shared/consts';
+import { maskSecretResult } from '../../lambda-runtime/shared/task-logs';
 import { sanitize } from '../../lambda-runtime/shared/text';
 import type { LogsOptions } from '../args';
 import { Aws, regionOfArn } from '../aws';
@@ -23,6 +24,8 @@ interface LogSource {
   readonly logGroupName: string;
   /** A task's streams start with its prefix (`<prefix>/<container>/<task id>`). */
   readonly streamPrefix?: string;
+  /** A task whose result is secret: its result line is not shown. */
+  readonly secretResult?: boolean;
 }
 
 export async function logs(options: LogsOptions, io: Io): Promise<number> {
@@ -48,7 +51,8 @@ export async function logs(options: LogsOptions, io: Io): Promise<number> {
       for (const event of events) {
         seen.add(event.id);
         const time = new Date(event.timestamp).toISOString().slice(11, 19);
-        for (const line of sanitize(event.message).replace(/\n+$/, '').split('\n')) {
+        for (const raw of sanitize(event.message).replace(/\n+$/, '').split('\n')) {
+          const line = event.secretResult ? maskSecretResult(raw) : raw;
           io.stdout.write(`${style(io, 'dim', time)} ${style(io, 'cyan', event.source.padEnd(width))}  ${line}\n`);
         }
         from = Math.max(from, event.timestamp);
@@ -69,7 +73,10 @@ function logSource(script: ScriptDefinition, resolve: (value: unknown) => string
   const group = resolve(script.properties[PROP_LOG_GROUP_NAME]) ?? (script.kind === 'script' && fn ? `/aws/lambda/${fn}` : undefined);
   if (!group) return undefined;
   const prefix = script.kind === 'task' ? resolve(script.properties[PROP_LOG_STREAM_PREFIX]) : undefined;
-  return { id: script.id, logGroupName: group, streamPrefix: prefix ? `${prefix}/` : undefined };
+  return {
+    id: script.id, logGroupName: group, streamPrefix: prefix ? `${prefix}/` : undefined,
+    secretResult: script.kind === 'task' && script.properties[PROP_SECRET_RESULT] === 'true',
+  };
 }
 
 interface Event {
@@ -77,6 +84,7 @@ interface Event {
   readonly source: string;
   readonly timestamp: number;
   readonly message: string;
+  readonly secretResult?: boolean;
 }
 
 /** The events of one log group from `from` on, every page. A group that does not exist yet has none (said once). */
@@ -96,7 +104,10 @@ async function readEvents(aws: Aws, source: LogSource, from: number, missing: Se
       return events;
     }
     for (const event of out.events ?? []) {
-      events.push({ id: event.eventId ?? `${event.logStreamName}/${event.timestamp}/${event.message}`, source: source.id, timestamp: event.timestamp ?? 0, message: event.message ?? '' });
+      events.push({
+        id: event.eventId ?? `${event.logStreamName}/${event.timestamp}/${event.message}`, source: source.id, timestamp: event.timestamp ?? 0,
+        message: event.message ?? '', secretResult: source.secretResult,
+      });
     }
     nextToken = out.nextToken;
   } while (nextToken);

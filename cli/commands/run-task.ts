@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { DescribeTasksCommand, type DescribeTasksCommandOutput, RunTaskCommand, type RunTaskCommandOutput, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import {
   PROP_ASSIGN_PUBLIC_IP, PROP_CLUSTER, PROP_CONTAINER_NAME, PROP_LOG_GROUP_NAME, PROP_LOG_STREAM_PREFIX, PROP_PARAMETERS,
-  PROP_PLATFORM_VERSION, PROP_SECURITY_GROUPS, PROP_SUBNETS, PROP_TASK_DEFINITION, PROP_TIMEOUT_SECONDS,
+  PROP_PLATFORM_VERSION, PROP_SECRET_RESULT, PROP_SECURITY_GROUPS, PROP_SUBNETS, PROP_TASK_DEFINITION, PROP_TIMEOUT_SECONDS,
 } from '../../lambda-runtime/shared/consts';
 import { logStreamConsoleUrl } from '../../lambda-runtime/shared/reason';
-import { lastLogLines } from '../../lambda-runtime/shared/task-logs';
+import { lastLogLines, maskSecretResult } from '../../lambda-runtime/shared/task-logs';
 import { TIMEOUT_STOP_REASON, taskOutcome } from '../../lambda-runtime/shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskContext, taskId, type TaskSettings } from '../../lambda-runtime/shared/task-run';
 import type { RunOptions } from '../args';
@@ -135,7 +135,8 @@ async function waitForTask(aws: Aws, stack: DeployedStack, script: ScriptDefinit
   const stream = logStreamName(settings, taskArn);
   if (settings.logGroupName && stream) {
     const lines = await lastLogLines(aws.logs, settings.logGroupName, stream);
-    printLog(io, `log tail of ${script.id}`, lines.slice(-40).join('\n'));
+    const shown = script.properties[PROP_SECRET_RESULT] === 'true' ? lines.map(maskSecretResult) : lines;
+    printLog(io, `log tail of ${script.id}`, shown.slice(-40).join('\n'));
   }
   io.stdout.write(JSON.stringify({
     taskArn, exitCode: container?.exitCode ?? null, stopCode: last.stopCode ?? null, stoppedReason: last.stoppedReason ?? null,

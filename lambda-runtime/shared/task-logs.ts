@@ -33,3 +33,20 @@ export function cleanEvents(messages: readonly string[]): string[] {
     .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== '');
 }
+
+/** What starts a task's result line; the JSON object follows after a space (lambda-runtime/task/result.ts). */
+export const RESULT_MARKER = 'DEPLOYMENT_SCRIPT_RESULT';
+
+/** Whether a line of the container's log is a result line. */
+export function isResultLine(text: string): boolean {
+  const line = text.trim();
+  return line === RESULT_MARKER || line.startsWith(`${RESULT_MARKER} `);
+}
+
+/**
+ * The line, or in place of a secret result's line a note that it is not shown: it stays in the container's own log,
+ * out of failure reasons and of what the command line prints.
+ */
+export function maskSecretResult(line: string): string {
+  return isResultLine(line) ? `${RESULT_MARKER} (not shown: the result is secret)` : line;
+}

@@ -17,12 +17,12 @@ import { decideRequest, describeError, failOrLog, receiveRequest, retryDelayMs }
 import { fitReason, logStreamConsoleUrl, ReportableError, reportableError } from '../shared/reason';
 import { afterFailure, readRetry } from '../shared/retry';
 import { sanitize } from '../shared/text';
-import { lastLogLines } from '../shared/task-logs';
+import { lastLogLines, maskSecretResult } from '../shared/task-logs';
 import { TIMEOUT_STOP_REASON, type TaskOutcome, taskOutcome, timeoutMessage } from '../shared/task-outcome';
 import { logStreamName, readSettings, runTaskInput, type TaskSettings } from '../shared/task-run';
 import { type Data, deleteStoredResult, readStoredResult, resultParameterName, SSMClient, storeResult } from '../shared/stored-result';
 import { claimUndo, runMarker, undoneProperties } from '../shared/undo';
-import { findResultLine, isResultLine, readLogTail, RESULT_MARKER, taskResultData } from './result';
+import { findResultLine, readLogTail, taskResultData } from './result';
 
 /**
  * The key of what `onEvent` tells `isComplete` about the task it started. The framework passes `onEvent`'s whole
@@ -448,9 +448,7 @@ export function createTaskHandlers(options: TaskHandlerOptions = {}) {
     const stream = taskArn && logStreamName(settings, taskArn);
     const logLines = started && settings.logGroupName && stream ? await lastLogLines(logs(), settings.logGroupName, stream) : [];
     // A secret result's line, printed before the command failed, stays in the container's own log only.
-    const lines = secretResult(event)
-      ? logLines.map((line) => (isResultLine(line) ? `${RESULT_MARKER} (not shown: the result is secret)` : line))
-      : logLines;
+    const lines = secretResult(event) ? logLines.map(maskSecretResult) : logLines;
     const footer: string[] = [];
     if (settings.logGroupName && stream) {
       const [, partition, , region] = event.StackId.split(':');

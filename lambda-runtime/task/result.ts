@@ -8,10 +8,8 @@
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { reportableError } from '../shared/reason';
 import { resultData, type ResultData } from '../shared/result-data';
+import { isResultLine, RESULT_MARKER } from '../shared/task-logs';
 import { keepHead, sanitize } from '../shared/text';
-
-/** What starts the result line; the JSON object follows after a space. */
-export const RESULT_MARKER = 'DEPLOYMENT_SCRIPT_RESULT';
 
 /** How many of the stream's last events are searched for the result line. */
 export const RESULT_SEARCH_EVENTS = 100;
@@ -29,12 +27,6 @@ export function findResultLine(messages: readonly string[]): string | undefined 
     }
   }
   return undefined;
-}
-
-/** Whether a line of the container's log is a result line. */
-export function isResultLine(text: string): boolean {
-  const line = text.trim();
-  return line === RESULT_MARKER || line.startsWith(`${RESULT_MARKER} `);
 }
 
 /**

@@ -138,6 +138,27 @@ describe('logs', () => {
     expect(bad.stderr).toContain("--since 'yesterday' is neither a duration");
   });
 
+  test('a task with a secret result: its result line is not shown, by logs nor by run', async () => {
+    const properties = template.Resources.Migrate.Properties;
+    properties.SecretResult = 'true';
+    try {
+      app.deploy();
+      fake.ecs.putLog('Migrate/task/0123', ['Migrating', 'DEPLOYMENT_SCRIPT_RESULT {"token":"s3cr3t"}', 'bye'], logGroup());
+      const logs = await cli('logs', '--stack', STACK_NAME, '--script', 'Migrate');
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toContain('Migrate  DEPLOYMENT_SCRIPT_RESULT (not shown: the result is secret)\n');
+      expect(logs.stdout).toContain('Migrate  bye\n');
+
+      fake.ecs.streamPrefix('*', 'Migrate', logGroup()).plan({ runningPolls: 0, stop: { exitCode: 0 }, log: ['DEPLOYMENT_SCRIPT_RESULT {"token":"s3cr3t"}', 'done'] });
+      const run = await cli('run', '--stack', STACK_NAME, '--script', 'Migrate');
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/── log tail of Migrate ──\nDEPLOYMENT_SCRIPT_RESULT \(not shown: the result is secret\)\ndone\n──/);
+      expect(`${logs.stdout}${run.stdout}${run.stderr}`).not.toContain('s3cr3t');
+    } finally {
+      delete properties.SecretResult;
+    }
+  });
+
   test('a stack without scripts: a clear message, exit 3', async () => {
     fake.setStack(STACK_ID, 'UPDATE_COMPLETE').setStackResources(STACK_ID, []).setTemplate(STACK_ID, { Resources: {} });
     const { code, stderr } = await cli('logs', '--stack', STACK_NAME);

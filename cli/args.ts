@@ -341,8 +341,9 @@ Options:
                           repeatable; --env applies on top
   --strict                (--local) run nothing while a variable only known after deployment is unset
   --watch                 (--local) run again whenever the cloud assembly changes (after each cdk synth);
-                          and when a file of the app (the folder of cdk.json) changes, run the app's cdk CLI
-                          (node_modules/.bin/cdk, else cdk on PATH): cdk synth --quiet --output <the assembly>
+                          and when a file of the app (the folder of cdk.json, as cdk.json's watch.include and
+                          watch.exclude leave it) changes, run the app's cdk CLI (node_modules/.bin/cdk, else
+                          cdk on PATH): cdk synth --quiet --output <the assembly>
   --rollback              (--local) run an after:deploy script or task as its undo call when a deployment
                           rolls back would (undoOnRollback): requestType Update and rollback: true in the
                           client context (DEPLOYMENT_SCRIPT_ROLLBACK=true in a container), the same parameters

@@ -11,6 +11,7 @@ import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { USER_ENV } from './env';
 import { info, type Io, style } from './output';
 import { appDirOf } from './provided-sdk';
+import { excluded, notIncluded, type WatchPatterns, watchPatterns } from './watch-patterns';
 
 /** cdk synth writes several files: the script runs once it is done with them. */
 const ASSEMBLY_SETTLE_MS = 500;
@@ -23,6 +24,8 @@ const SYNTH_TAIL_MS = 300;
 interface Synth {
   readonly appDir: string;
   readonly cdk: string;
+  /** What cdk.json's `watch` says of a path of the app's folder (as for `cdk watch`): whether an edit of it counts. */
+  readonly watched: WatchPatterns;
 }
 
 /**
@@ -35,7 +38,7 @@ function findSynth(assembly: string): Synth | { why: string } {
   const local = join(appDir, 'node_modules', '.bin', 'cdk');
   const found = [local, ...(USER_ENV.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'cdk'))].find(isFile);
   if (!found) return { why: `no cdk CLI found (node_modules/.bin/cdk in ${appDir}, or cdk on PATH) to synthesize the app` };
-  return { appDir, cdk: found };
+  return { appDir, cdk: found, watched: watchPatterns(appDir) };
 }
 
 function isFile(path: string): boolean {
@@ -68,12 +71,14 @@ function notSource(relativePath: string, assemblyPath: string): boolean {
 }
 
 /**
- * Watches the sources of the app in `appDir`, a folder at a time (not node_modules, nor anything else
- * `notSource`), and tells `onChange` the path of each file or folder that changes, relative to `appDir`.
+ * Watches the sources of the app in `appDir`, a folder at a time (not node_modules, nor anything else `notSource`
+ * or that cdk.json's `watch.exclude` names), and tells `onChange` the path of each file (that `watch.include` names,
+ * if it has one) or folder that changes, relative to `appDir`.
  */
-function watchSources(appDir: string, assembly: string, onChange: (path: string) => void): () => void {
+function watchSources(appDir: string, assembly: string, patterns: WatchPatterns, onChange: (path: string) => void): () => void {
   const inside = relative(appDir, assembly);
   const assemblyPath = inside && !inside.startsWith('..') ? inside : '';
+  const skipped = (relativePath: string) => notSource(relativePath, assemblyPath) || excluded(relativePath, patterns);
   const watchers = new Map<string, FSWatcher>();
   const forget = (dir: string) => {
     for (const [path, watcher] of watchers) {
@@ -91,12 +96,13 @@ function watchSources(appDir: string, assembly: string, onChange: (path: string)
         if (!name) return;
         const path = join(dir, String(name));
         const relativePath = relative(appDir, path);
-        if (notSource(relativePath, assemblyPath)) return;
+        if (skipped(relativePath)) return;
         const stats = statOf(path);
         // Of a folder that is gone, its parent's watcher tells.
         if (!stats && !statOf(dir)) return;
         if (stats?.isDirectory()) add(path);
         else if (!stats) forget(path);
+        if (!stats?.isDirectory() && notIncluded(relativePath, patterns)) return;
         onChange(relativePath);
       });
     } catch {
@@ -107,7 +113,7 @@ function watchSources(appDir: string, assembly: string, onChange: (path: string)
     try {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
-        if (entry.isDirectory() && !notSource(relative(appDir, path), assemblyPath)) add(path);
+        if (entry.isDirectory() && !skipped(relative(appDir, path))) add(path);
       }
     } catch {
       forget(dir);
@@ -203,7 +209,7 @@ export async function watchAndRun(app: string, io: Io, once: () => Promise<numbe
       wake?.();
     }, ASSEMBLY_SETTLE_MS);
   });
-  const stopSources = synth ? watchSources(synth.appDir, assembly, (path) => {
+  const stopSources = synth ? watchSources(synth.appDir, assembly, synth.watched, (path) => {
     const duringSynth = synthesizing || Date.now() - synthEnded < SYNTH_TAIL_MS;
     edits.set(path, (edits.get(path) ?? true) && duringSynth);
     clearTimeout(editTimer);

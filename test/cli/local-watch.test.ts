@@ -123,6 +123,15 @@ function watchUserApp(project: string) {
   return startCli(['run', '--local', '--script', 'migrate', '--watch'], { cwd: project, env: CDK_ENV, timeoutMs: 30_000 });
 }
 
+/** Saves the script's source (its result: "second"), waits for its run and the next wait, and stops the watch. */
+async function saveAndStop(app: string, cli: ReturnType<typeof watchUserApp>) {
+  writeMarker(app, 'second');
+  await cli.waitFor('stdout', /"second"/);
+  await cli.waitFor('stderr', /Watching /, 2);
+  cli.signal('SIGINT');
+  return cli.done;
+}
+
 describe('--watch in an app\'s folder, with the app\'s cdk CLI', () => {
   const projects: string[] = [];
   const project = (marker: string) => {
@@ -143,15 +152,29 @@ describe('--watch in an app\'s folder, with the app\'s cdk CLI', () => {
     writeFileSync(join(app, 'scripts', '.index.js.swp'), 'x');
     writeFileSync(join(app, 'scripts', 'index.js~'), 'x');
     writeFileSync(join(app, '#app.js#'), 'x');
-    writeMarker(app, 'second');
-    await cli.waitFor('stdout', /"second"/);
-    await cli.waitFor('stderr', /Watching /, 2);
-    cli.signal('SIGINT');
-    const { code, stdout, stderr } = await cli.done;
+    const { code, stdout, stderr } = await saveAndStop(app, cli);
     expect(code).toBe(0);
     expect(stdout).toBe(results('first', 'second'));
     expect(stderr).toContain('\nscripts/index.js changed: cdk synth…\n\ncdk.out changed: running again.\n');
     expect(stderr.match(/changed: cdk synth…/g)).toHaveLength(1);
+  });
+
+  test('cdk.json\'s watch.include and watch.exclude, as cdk watch reads them: an edit of a file they leave out is none', async () => {
+    const app = project('first');
+    writeFileSync(join(app, 'cdk.json'), JSON.stringify({
+      app: 'node app.js', notices: false, watch: { include: ['**'], exclude: ['README.md', 'test', '**/*.d.ts', 'cdk*.json'] },
+    }));
+    mkdirSync(join(app, 'test'));
+    const cli = watchUserApp(app);
+    await cli.waitFor('stderr', /Watching the app's files/);
+    writeFileSync(join(app, 'README.md'), '# notes');
+    writeFileSync(join(app, 'test', 'app.test.js'), 'x');
+    writeFileSync(join(app, 'scripts', 'index.d.ts'), 'export {};');
+    writeFileSync(join(app, 'cdk.context.json'), '{}');
+    const { code, stderr } = await saveAndStop(app, cli);
+    expect(code).toBe(0);
+    expect(stderr.match(/ changed: cdk synth…/g)).toEqual([' changed: cdk synth…']);
+    expect(stderr).toContain('\nscripts/index.js changed: cdk synth…\n');
   });
 
   test('a synth that fails is shown and runs nothing, the watch goes on, and the next edit that synthesizes runs', async () => {

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as consts from '../lambda-runtime/shared/consts';
@@ -11,13 +11,16 @@ interface Variant {
   readonly parameters?: { [key: string]: any };
   readonly otherScriptEnv?: string;
   readonly otherScriptParameters?: { [key: string]: any };
+  /** Metadata of the bucket's resource, as checkers and cfn-init read it. */
+  readonly bucketMetadata?: { [key: string]: any };
 }
 
 /** Synthesizes a fresh app and returns the script's RunToken (undefined when it has none). */
 function runToken(policy: RunPolicy | undefined, variant: Variant = {}, trigger = ScriptTrigger.AFTER_DEPLOY): string | undefined {
   const app = new App();
   const stack = new Stack(app, 'Stack');
-  new s3.Bucket(stack, 'Bucket', { versioned: variant.bucketVersioned });
+  const bucket = new s3.Bucket(stack, 'Bucket', { versioned: variant.bucketVersioned });
+  for (const [key, value] of Object.entries(variant.bucketMetadata ?? {})) { (bucket.node.defaultChild as CfnResource).addMetadata(key, value); }
   const props: DeploymentScriptProps = {
     trigger,
     entry: ECHO_SCRIPT,
@@ -43,6 +46,16 @@ describe('re-run policies', () => {
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { environment: { EXTRA: '1' } })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptEnv: '2' })).not.toEqual(base);
     expect(runToken(RunPolicy.ON_STACK_CHANGE, { otherScriptParameters: { batch: 2 } })).not.toEqual(base);
+  });
+
+  test('a checker\'s suppression is no change of the stack; other metadata is (cfn-init reads its own)', () => {
+    const base = runToken(RunPolicy.ON_STACK_CHANGE);
+    const suppressed = { rules_to_suppress: [{ id: 'AwsSolutions-S1', reason: 'Access logs go to the central account.' }] };
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketMetadata: { cdk_nag: suppressed } })).toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketMetadata: { checkov: { skip: [{ id: 'CKV_AWS_18', comment: 'central logs' }] } } })).toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketMetadata: { 'AWS::CloudFormation::Init': { config: { commands: {} } } } })).not.toEqual(base);
+    expect(runToken(RunPolicy.ON_STACK_CHANGE, { bucketMetadata: { cdk_nag: suppressed, 'AWS::CloudFormation::Init': { config: {} } } }))
+      .toEqual(runToken(RunPolicy.ON_STACK_CHANGE, { bucketMetadata: { 'AWS::CloudFormation::Init': { config: {} } } }));
   });
 
   test('ON_SCRIPT_CHANGE: changed by the script\'s own configuration only', () => {

@@ -72,9 +72,9 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
   for (const el of elements) {
     if (el instanceof CfnResource && scriptByResource.has(el)) { continue; }
     const fragment = stack.resolve((el as any)._toCloudFormation());
-    const json = JSON.stringify(fragment);
-    rendered.set(el, json);
     const id = logicalIdOf(el);
+    const json = JSON.stringify(withoutCheckerMetadata(fragment, id));
+    rendered.set(el, json);
     const isMetadata = el instanceof CfnResource && el.cfnResourceType === 'AWS::CDK::Metadata';
     if (!isMetadata && !excluded.has(el)) {
       fragments.push([id, json]);
@@ -136,7 +136,7 @@ export function analyzeStack(stack: Stack, scripts: ScriptEntry[], excludeFromHa
       if (!script) { throw new Error(`${resource.node.path} is not a deployment script of ${stack.node.path}`); }
       const own = script.scope.node.findAll()
         .filter((c): c is CfnElement => CfnElement.isCfnElement(c) && c !== resource && c.stack === stack)
-        .map((el) => rendered.get(el) ?? JSON.stringify(stack.resolve((el as any)._toCloudFormation())))
+        .map((el) => rendered.get(el) ?? JSON.stringify(withoutCheckerMetadata(stack.resolve((el as any)._toCloudFormation()), logicalIdOf(el))))
         .sort();
       return sha256(JSON.stringify(own));
     },
@@ -279,4 +279,21 @@ function findCycle(start: string, edges: Map<string, Set<string>>): string[] | u
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * What checkers read from a resource's `Metadata` and CloudFormation ignores: their suppressions (the library's and
+ * the user's). They are left out of the hashes behind the re-run policies: suppressing a finding deploys nothing, and
+ * runs no script again. Other metadata (`AWS::CloudFormation::Init`, which cfn-init reads) counts.
+ */
+const CHECKER_METADATA = ['cdk_nag', 'checkov', 'cfn_nag', 'guard', 'cfn-lint'];
+
+/** A resolved element's fragment without checkers' metadata on its resource (the fragment itself when it has none). */
+function withoutCheckerMetadata(fragment: any, id: string): any {
+  const body = fragment?.Resources?.[id];
+  const metadata = body?.Metadata;
+  if (!metadata || !CHECKER_METADATA.some((key) => key in metadata)) { return fragment; }
+  const kept = Object.fromEntries(Object.entries(metadata).filter(([key]) => !CHECKER_METADATA.includes(key)));
+  const { Metadata: _metadata, ...rest } = body;
+  return { ...fragment, Resources: { ...fragment.Resources, [id]: Object.keys(kept).length ? { ...rest, Metadata: kept } : rest } };
 }

@@ -18,8 +18,9 @@ mkdirSync(scriptDir);
 writeFileSync(join(scriptDir, 'index.js'), 'exports.handler = async (event) => ({ ok: true, event });\n');
 
 /**
- * A CDK app with `n` scripts of `kind` ('script' | 'trigger' | 'entry') in one stack. Each loads only the library it
- * uses, as a user's app does: loading this library is part of what it costs.
+ * A CDK app with `n` scripts of `kind` ('script' | 'trigger' | 'entry' | 'unchecked') in one stack. Each loads only the
+ * library it uses, as a user's app does: loading this library is part of what it costs. 'unchecked' is 'script' in an
+ * app that leaves the checkers' suppressions out (context `cdk-deployment-script:suppressions: false`).
  */
 function appSource(kind, n) {
   return `
@@ -28,7 +29,7 @@ const lambda = require(${JSON.stringify(join(root, 'node_modules', 'aws-cdk-lib'
 ${kind === 'trigger'
     ? `const triggers = require(${JSON.stringify(join(root, 'node_modules', 'aws-cdk-lib', 'triggers'))});`
     : `const { DeploymentScript, ScriptTrigger } = require(${JSON.stringify(join(root, 'lib'))});`}
-const app = new App();
+const app = new App(${kind === 'unchecked' ? "{ context: { 'cdk-deployment-script:suppressions': false } }" : ''});
 const stack = new Stack(app, 'Bench', { env: { account: '111111111111', region: 'eu-west-1' } });
 for (let i = 0; i < ${n}; i++) {
   ${kind === 'trigger'
@@ -120,7 +121,7 @@ function dirBytes(dir) {
 const rows = [];
 const results = {};
 for (const n of SIZES) {
-  for (const [kind, result] of Object.entries(synthAll(['script', 'trigger', 'entry'], n))) {
+  for (const [kind, result] of Object.entries(synthAll(['script', 'trigger', 'entry', 'unchecked'], n))) {
     results[`${kind}-${n}`] = { ...result, instructions: kind === 'entry' ? undefined : instructions(kind, n) };
   }
   process.stderr.write(`synthesized x${n}\n`);
@@ -139,8 +140,8 @@ const emptyBytes = (() => {
   return Buffer.byteLength(readFileSync(join(dir, 'out', 'Bench.template.json')));
 })();
 
-rows.push('| scripts | synth ms: DeploymentScript (code) | triggers | ratio | CPU ms: ours / triggers | ratio | instructions (millions): ours / triggers | ratio | DeploymentScript (entry, esbuild) | resources: ours / triggers | template KB: ours / triggers | assets: ours / triggers |');
-rows.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+rows.push('| scripts | synth ms: DeploymentScript (code) | triggers | ratio | CPU ms: ours / triggers | ratio | instructions (millions): ours / triggers | ratio | DeploymentScript (entry, esbuild) | resources: ours / triggers | template KB: ours / triggers | assets: ours / triggers | without suppressions: instructions (M), ratio, template KB |');
+rows.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of SIZES) {
   const ours = results[`script-${n}`];
   const theirs = results[`trigger-${n}`];
@@ -149,7 +150,9 @@ for (const n of SIZES) {
   const counted = ours.instructions === undefined
     ? 'not counted (no valgrind) | '
     : `${ours.instructions.toFixed(0)} / ${theirs.instructions.toFixed(0)} | ${(ours.instructions / theirs.instructions).toFixed(2)}`;
-  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${ratio('wall').toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${ratio('cpu').toFixed(2)} | ${counted} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} |`);
+  const unchecked = results[`unchecked-${n}`];
+  const uncheckedCount = unchecked.instructions === undefined ? 'not counted' : `${unchecked.instructions.toFixed(0)}, ${(unchecked.instructions / theirs.instructions).toFixed(2)}`;
+  rows.push(`| ${n} | ${ours.ms.toFixed(0)} | ${theirs.ms.toFixed(0)} | ${ratio('wall').toFixed(2)} | ${ours.cpu.toFixed(0)} / ${theirs.cpu.toFixed(0)} | ${ratio('cpu').toFixed(2)} | ${counted} | ${entry.ms.toFixed(0)} | ${ours.resources} / ${theirs.resources} | ${(ours.bytes / 1024).toFixed(1)} / ${(theirs.bytes / 1024).toFixed(1)} | ${ours.assets} / ${theirs.assets} | ${uncheckedCount}, ${(unchecked.bytes / 1024).toFixed(1)} |`);
 }
 
 const runtimeAsset = join(root, 'assets', 'runtime');

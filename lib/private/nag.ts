@@ -30,6 +30,7 @@ export interface NagSuppression {
  * of a stack stays one entry.
  */
 export function addNagSuppressions(resource: CfnResource, suppressions: NagSuppression[]): void {
+  if (!writesSuppressions(resource)) { return; }
   const rules: any[] = [...(resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [])];
   for (const { id, reason, appliesTo } of suppressions) {
     const same = rules.find((rule) => rule.id === id && rule.reason === reason);
@@ -77,6 +78,18 @@ function inEveryPack(rule: string, reason: string): NagSuppression[] {
   return COMPLIANCE_PACKS.filter((pack) => !(pack === 'PCI.DSS.321' && NOT_IN_PCI.has(rule))).map((pack) => ({ id: `${pack}-${rule}`, reason }));
 }
 
+/**
+ * The context key that leaves the suppressions out of the template and the cloud assembly (`false`), for an app
+ * that no checker reads: they are about a third of the template of a stack of scripts. README "## cdk-nag".
+ */
+export const SUPPRESSIONS_CONTEXT = 'cdk-deployment-script:suppressions';
+
+/** Whether the app wants the suppressions written: unless its context says `false` (cdk.json gives a boolean, `-c` a string). */
+function writesSuppressions(resource: CfnResource): boolean {
+  const value = resource.node.tryGetContext(SUPPRESSIONS_CONTEXT);
+  return value !== false && value !== 'false';
+}
+
 /** A check of checkov skipped on a resource, as checkov reads it from the resource's `Metadata`. */
 interface CheckovSkip {
   readonly id: string;
@@ -85,6 +98,7 @@ interface CheckovSkip {
 
 /** Adds checks to the `checkov` metadata of a resource (`skip`), keeping those already there. */
 export function addCheckovSkips(resource: CfnResource, skips: CheckovSkip[]): void {
+  if (!writesSuppressions(resource)) { return; }
   const skip: CheckovSkip[] = [...(resource.getMetadata('checkov')?.skip ?? [])];
   for (const entry of skips) {
     if (!skip.some((s) => s.id === entry.id)) { skip.push(entry); }

@@ -124,6 +124,32 @@ describe('DeploymentProviders.configure: what the user decides for the providers
   });
 });
 
+describe('an app that no checker reads', () => {
+  /** The template without the suppressions' metadata. */
+  function withoutSuppressions(template: any): any {
+    for (const resource of Object.values<any>(template.Resources)) {
+      if (!resource.Metadata) { continue; }
+      delete resource.Metadata.cdk_nag;
+      delete resource.Metadata.checkov;
+      if (Object.keys(resource.Metadata).length === 0) { delete resource.Metadata; }
+    }
+    return template;
+  }
+
+  test.each([false, 'false'])('context cdk-deployment-script:suppressions %p: no suppression is written, and nothing else changes', (value) => {
+    const checked = regulatedStacks(new App());
+    const unchecked = regulatedStacks(new App({ context: { 'cdk-deployment-script:suppressions': value } }));
+    unchecked.forEach(({ stack }, i) => {
+      const template = Template.fromStack(stack).toJSON();
+      expect(JSON.stringify(template)).not.toMatch(/cdk_nag|checkov/);
+      expect(template).toEqual(withoutSuppressions(Template.fromStack(checked[i].stack).toJSON()));
+      expect(stack.node.findAll().filter((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))).toEqual([]);
+    });
+    // Where they are written, cdk-nag 3 reads its acknowledgments from the construct tree.
+    expect(checked[0].stack.node.findAll().some((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))).toBe(true);
+  });
+});
+
 describe("Resource '*' in what the library creates", () => {
   /** Each statement on "*" of the library's roles and policies, and each managed policy the library's roles have. */
   function starStatements(regulated: RegulatedStack): string[] {

@@ -48,7 +48,9 @@ export interface DeploymentScriptProps extends DeploymentScriptOptions {
   readonly handler?: string;
 
   /**
-   * Bundling options for an `entry` script.
+   * Bundling options for an `entry` script. With `sourceMap: true`, the script's environment gets
+   * `NODE_OPTIONS=--enable-source-maps` (unless `environment` sets `NODE_OPTIONS`), so that a stack trace names the
+   * script's own files, in Lambda and with `run --local`.
    *
    * @default - NodejsFunction's defaults: minified off, source maps off, the AWS SDK v3 not bundled
    */
@@ -237,6 +239,12 @@ export class DeploymentScript extends DeploymentScriptBase {
       (common.environment as { [key: string]: string })[consts.SCRIPT_HANDLER_ENV] = fn.handler;
       return { ...fn, handler: shimHandler(language) };
     };
+    // Source maps bundled are of use only when Node.js reads them: NODE_OPTIONS as aws-cdk-lib's NodejsFunction docs
+    // have the user set it, unless the script sets NODE_OPTIONS itself. run --local passes it on, as Lambda does.
+    const nodeEntry = props.entry !== undefined && !props.entry.endsWith('.py');
+    if (nodeEntry && props.bundling?.sourceMap === true && props.environment?.NODE_OPTIONS === undefined) {
+      (common.environment as { [key: string]: string }).NODE_OPTIONS = '--enable-source-maps';
+    }
     const nodeHandler = props.handler ?? 'handler';
     const scriptFunction = props.entry?.endsWith('.py')
       ? new lambda.Function(this, 'Function', { ...common, ...withShim(pythonEntryFunction(this, props, shim), 'python') })

@@ -273,6 +273,19 @@ describe('DeploymentScript', () => {
   });
 });
 
+test('bundling.sourceMap: NODE_OPTIONS=--enable-source-maps, unless the script sets NODE_OPTIONS; nothing without it', () => {
+  const nodeOptions = (props: Partial<ConstructorParameters<typeof DeploymentScript>[2]>) => {
+    const { stack } = newStack();
+    const script = new DeploymentScript(stack, 'Script', { trigger: ScriptTrigger.AFTER_DEPLOY, entry: ECHO_SCRIPT, ...props });
+    const fn = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(script.scriptFunction.node.defaultChild as CfnResource)];
+    return fn.Properties.Environment?.Variables?.NODE_OPTIONS;
+  };
+  expect(nodeOptions({ bundling: { sourceMap: true } })).toBe('--enable-source-maps');
+  expect(nodeOptions({ bundling: { sourceMap: true }, environment: { NODE_OPTIONS: '--max-old-space-size=512' } })).toBe('--max-old-space-size=512');
+  expect(nodeOptions({ bundling: { sourceMap: false } })).toBeUndefined();
+  expect(nodeOptions({})).toBeUndefined();
+});
+
 test('a managed policy the user attaches to the script\'s role stays; AWS Lambda\'s two are replaced by scoped statements', () => {
   // GIVEN
   const { stack } = newStack();

@@ -3,10 +3,12 @@
  * asset, inline code), run on this machine by the built command line, as Lambda would run them.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBin, runCli, STACK_NAME, synthApp } from './support';
+import { App, Stack } from 'aws-cdk-lib';
+import { DeploymentScript, ScriptTrigger } from '../../lib';
+import { ensureBin, ROOT, runCli, STACK_NAME, synthApp } from './support';
 
 let dir: string;
 let app: string;
@@ -240,5 +242,29 @@ describe('list --local', () => {
       unresolvedParameters: ['bucket'],
     });
     expect(JSON.parse(readFileSync(join(app, 'manifest.json'), 'utf8')).artifacts[STACK_NAME]).toBeDefined();
+  });
+});
+
+describe('run --local of a script bundled with source maps', () => {
+  test('bundling.sourceMap: a stack trace names the script\'s own TypeScript file and line, as Lambda\'s would', async () => {
+    // GIVEN: an entry that throws on its third line, bundled with its source map, as cdk synth bundles it.
+    const source = join(dir, 'mapped', 'throws.ts');
+    mkdirSync(join(dir, 'mapped'), { recursive: true });
+    writeFileSync(source, 'export async function handler(): Promise<void> {\n  const table = "users";\n  throw new Error(`no table ${table}`);\n}\n');
+    const outdir = join(dir, 'mapped', 'cdk.out');
+    const cdkApp = new App({ outdir });
+    new DeploymentScript(new Stack(cdkApp, 'Mapped'), 'throws', {
+      trigger: ScriptTrigger.AFTER_DEPLOY, entry: source, bundling: { sourceMap: true },
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+    });
+    cdkApp.synth();
+
+    // WHEN
+    const { code, stderr } = await runCli(['run', '--local', '--app', outdir, '--script', 'throws'], { env: { AWS_REGION: 'eu-west-1' } });
+
+    // THEN
+    expect(code).toBe(1);
+    expect(stderr).toContain('Error: no table users');
+    expect(stderr).toContain(`at handler (${source}:3:9)`);
   });
 });

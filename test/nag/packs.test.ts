@@ -136,6 +136,12 @@ describe('an app that no checker reads', () => {
     return template;
   }
 
+  /** The cdk-nag findings acknowledged in the stack's construct tree (aws-cdk-lib may acknowledge rules of its own). */
+  function acknowledgedFindings(stack: Stack): string[] {
+    return stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.keys(m.data as object)).filter((finding) => /^(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321)-/.test(finding));
+  }
+
   test.each([false, 'false'])('context cdk-deployment-script:suppressions %p: no suppression is written, and nothing else changes', (value) => {
     const checked = regulatedStacks(new App());
     const unchecked = regulatedStacks(new App({ context: { 'cdk-deployment-script:suppressions': value } }));
@@ -143,10 +149,10 @@ describe('an app that no checker reads', () => {
       const template = Template.fromStack(stack).toJSON();
       expect(JSON.stringify(template)).not.toMatch(/cdk_nag|checkov/);
       expect(template).toEqual(withoutSuppressions(Template.fromStack(checked[i].stack).toJSON()));
-      expect(stack.node.findAll().filter((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))).toEqual([]);
+      expect(acknowledgedFindings(stack)).toEqual([]);
     });
     // Where they are written, cdk-nag 3 reads its acknowledgments from the construct tree.
-    expect(checked[0].stack.node.findAll().some((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))).toBe(true);
+    expect(acknowledgedFindings(checked[0].stack).length).toBeGreaterThan(0);
   });
 });
 

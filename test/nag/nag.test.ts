@@ -64,3 +64,39 @@ describeNag2('cdk-nag (AwsSolutions) on a stack that uses every feature', () => 
     expect(findings(stack)).toContain(`/Example/cleanupRole/Resource AwsSolutions-IAM4[${BASIC}]`);
   });
 });
+
+/** cdk-nag 3's API (a validation plugin; aws-cdk-lib's Validations.of(…).acknowledge), on the newest aws-cdk-lib. */
+const describeNag3 = require('cdk-nag/package.json').version.startsWith('2.') ? describe.skip : describe;
+
+describeNag3('cdk-nag 3 (AwsSolutions) on a stack that uses every feature', () => {
+  // Validations is not in the minimum aws-cdk-lib's types, which the type check reads: jest.peer-newest.config.js maps
+  // the module to the newest.
+  const { Validations } = require('aws-cdk-lib');
+  const { nagFindings } = require('../support/nag');
+  const libraryFindings = (app: App) => (nagFindings(app, AwsSolutionsChecks) as Array<{ path: string; finding: string }>)
+    .map((f) => `${f.path} ${f.finding}`).filter(isLibrary).sort();
+
+  test('without acknowledgments of the user, the only finding on what the library creates is the user\'s choice', () => {
+    // GIVEN
+    const app = new App();
+    exampleStack(app);
+
+    // THEN
+    expect(libraryFindings(app)).toEqual(['/Example/seed/Function/Resource AwsSolutions-L1']);
+  });
+
+  test('with the acknowledgment the README shows, on the script, nothing the library creates has a finding', () => {
+    // GIVEN
+    const app = new App();
+    const stack = exampleStack(app);
+    const migrate = stack.node.findChild('seed');
+    Validations.of(migrate).acknowledge({ id: 'AwsSolutions-L1', reason: 'The script is tested on Python 3.13.' });
+
+    // THEN
+    expect(libraryFindings(app)).toEqual([]);
+    // The call above is the README's, word for word.
+    const readme = require('fs').readFileSync(require('path').join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme.replace(/\s+/g, ' ')).toContain(
+      "`Validations.of(migrate).acknowledge({ id: 'AwsSolutions-L1', reason: 'The script is tested on Python 3.13.' })`");
+  });
+});

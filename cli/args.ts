@@ -232,8 +232,10 @@ const EXIT_CODES = `Exit codes:
   3  the command could not do its work (unknown stack or script, no credentials, access denied,
      unreachable endpoint, missing asset, a task without a deployed task definition, a stack without
      scripts for logs, …)
-  4  run --local of a task with no container engine (docker, podman) on PATH: it printed what it would
-     run, for you to run by hand
+  4  run --local of a task with no container engine that answers (docker, podman: none on PATH, or its
+     engine not running): it printed what it would run, for you to run by hand
+  9  (npm's command) node itself refused an --env-file that does not exist: node reads that option
+     wherever it is ("node: FILE: not found"); the pip package's command says so and exits 3
   127  no node to run the command (the pip package's launcher, or npm's #!/usr/bin/env node)
   130  interrupted (Ctrl-C) while a script or task ran: a deployed one goes on running, a local one is stopped`;
 
@@ -301,7 +303,7 @@ ${EXIT_CODES}`,
 
 Runs a deployed script now: invokes its Lambda function with the parameters of the stack's last
 deployment, resolved (as the provider recorded them, in the SSM parameter
-/cdk-deployment-script/<stack name>/<script's physical id>), and the same client context a deployment
+/cdk-deployment-script/<stack name>/<its logical id>), and the same client context a deployment
 gives it, with requestType "Manual". Prints the script's result as JSON on stdout and the tail of its log
 on stderr; exits 1 when the script fails.
 

@@ -8,7 +8,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_ERROR = 3;
 
 /**
- * `run --local` of a container task with no container engine (docker, podman) on PATH: the command printed what it
+ * `run --local` of a container task with no container engine that answers (docker, podman): the command printed what it
  * would run instead, for the user to run by hand.
  */
 export const EXIT_NO_CONTAINER_ENGINE = 4;

@@ -179,7 +179,12 @@ export function parseDotenv(text: string, file: string): Map<string, string> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#.*)?$/.test(line)) continue;
-    const bad = (why: string) => new UsageError(`--env-file ${file}, line ${i + 1}: ${why}: ${JSON.stringify(line.length > 60 ? line.slice(0, 59) + '…' : line)}. Each line is KEY=VALUE (dotenv).`, 'run');
+    // A double-quoted value may span lines: a value's error names the line it starts on, unless it is on a later one.
+    const start = i;
+    const bad = (why: string, at = start) => {
+      const shown = lines[at].length > 60 ? lines[at].slice(0, 59) + '…' : lines[at];
+      return new UsageError(`--env-file ${file}, line ${at + 1}: ${why}: ${JSON.stringify(shown)}. Each line is KEY=VALUE (dotenv).`, 'run');
+    };
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
     if (!match) throw bad('not KEY=VALUE');
     const key = match[1];
@@ -204,7 +209,7 @@ export function parseDotenv(text: string, file: string): Map<string, string> {
       value = rest.replace(/\s+#.*$/, '').trim();
       rest = '';
     }
-    if (!/^\s*(#.*)?$/.test(rest)) throw bad('text after the closing quote');
+    if (!/^\s*(#.*)?$/.test(rest)) throw bad('text after the closing quote', i);
     out.set(key, value);
   }
   return out;

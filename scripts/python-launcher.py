@@ -25,7 +25,9 @@ def main() -> None:
         sys.exit(3)
     # The node the package's jsii kernel would use (JSII_NODE), else the first on PATH.
     node = os.environ.get("JSII_NODE") or "node"
-    argv = [node, bundle, *sys.argv[1:]]
+    # `--` first: node reads its own `--env-file` wherever it appears, and exits 9 when that file is missing; after
+    # `--`, the command's `--env-file` is the command's, which says what is wrong and exits 3.
+    argv = [node, "--", bundle, *sys.argv[1:]]
     try:
         if os.name == "nt":
             # No exec on Windows: node runs as a child, Ctrl-C reaches it (same console), its code is ours.

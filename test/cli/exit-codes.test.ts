@@ -48,13 +48,13 @@ function readmeCodes(): number[] {
 const local = (...args: string[]) => runCli(['run', '--local', '--app', app, ...args], { env: { PATH: '/nonexistent' } });
 
 /** The pip package's command, installed: its launcher, and the bundle beside the package's assembly. */
-function pipCommand(env: Record<string, string>): CliResult {
+function pipCommand(env: Record<string, string>, args: readonly string[] = ['--version']): CliResult {
   const site = join(dir, 'site');
   mkdirSync(join(site, 'cdk_deployment_script', '_jsii', 'bin'), { recursive: true });
   writeFileSync(join(site, 'cdk_deployment_script', '__init__.py'), 'raise ImportError("the launcher must not import the package")\n');
   copyFileSync(BIN, join(site, 'cdk_deployment_script', '_jsii', 'bin', 'cdk-deployment-script.js'));
   const start = Date.now();
-  const out = spawnSync('python3', [join(ROOT, 'scripts', 'python-launcher.py'), '--version'], { env: { PATH: process.env.PATH!, PYTHONPATH: site, ...env }, encoding: 'utf8' });
+  const out = spawnSync('python3', [join(ROOT, 'scripts', 'python-launcher.py'), ...args], { env: { PATH: process.env.PATH!, PYTHONPATH: site, ...env }, encoding: 'utf8' });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr, ms: Date.now() - start };
 }
 
@@ -65,6 +65,17 @@ const CASES: Record<number, { what: string; run: () => Promise<CliResult>; says:
   2: { what: 'an unknown option', run: () => local('--script', 'ok', '--verbose'), says: /^error: unknown option '--verbose'\./ },
   3: { what: 'an unknown script', run: () => local('--script', 'nope'), says: /^error: no deployment script named 'nope'/ },
   4: { what: 'a task with no container engine', run: () => local('--script', 'Migrate'), says: /No container engine to run task Migrate/ },
+  9: {
+    what: 'npm\'s command, with an --env-file that does not exist: node refuses it',
+    run: async () => {
+      const args = ['run', '--local', '--app', app, '--script', 'ok', '--env-file', join(dir, 'no-such.env')];
+      // The pip command's launcher passes the arguments after `--`, so the command itself says it.
+      const pip = pipCommand({ JSII_NODE: process.execPath }, args);
+      expect(pip).toMatchObject({ code: 3, stderr: expect.stringContaining(`error: cannot read --env-file ${join(dir, 'no-such.env')}`) });
+      return local('--script', 'ok', '--env-file', join(dir, 'no-such.env'));
+    },
+    says: /no-such\.env: not found/,
+  },
   127: {
     what: 'no node: the pip command, and npm\'s bin',
     run: async () => {

@@ -27,7 +27,7 @@ describe('help', () => {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('requestType "Manual"');
-    expect(stdout).toContain('/cdk-deployment-script/<stack name>/<script\'s physical id>');
+    expect(stdout).toContain('/cdk-deployment-script/<stack name>/<its logical id>');
   });
 
   test.each([[['help', 'list']], [['list', '--help']]])('%j describes list', async (args) => {

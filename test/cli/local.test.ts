@@ -2,13 +2,13 @@
  * `run --local` and `list --local`: scripts of an app synthesized for real (esbuild-bundled TypeScript, a Python
  * asset, inline code), run on this machine by the built command line, as Lambda would run them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { DeploymentScript, ScriptTrigger } from '../../lib';
-import { ensureBin, ROOT, runCli, STACK_NAME, synthApp } from './support';
+import { BIN, ensureBin, ROOT, runCli, STACK_NAME, synthApp } from './support';
 
 let dir: string;
 let app: string;
@@ -128,6 +128,34 @@ describe('run --local', () => {
     const { code, stderr } = await local('--script', 'check', '--env-file', file);
     expect(code).toBe(2);
     expect(stderr).toContain(`error: --env-file ${file}, line 2: not KEY=VALUE: "this is not a variable". Each line is KEY=VALUE (dotenv).`);
+  });
+
+  test('a double quote left open names the line it opens on, not the end of the file', async () => {
+    const file = join(dir, 'open-quote.env');
+    writeFileSync(file, 'A=1\nB=2\nX="unterminated\nC=3\n');
+    const { code, stderr } = await local('--script', 'check', '--env-file', file);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error: --env-file ${file}, line 3: a double quote is not closed: "X=\\"unterminated".`);
+  });
+
+  test('text after a closing quote on a later line names that line', async () => {
+    const file = join(dir, 'after-quote.env');
+    writeFileSync(file, 'X="two\nlines" junk\n');
+    const { code, stderr } = await local('--script', 'check', '--env-file', file);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error: --env-file ${file}, line 2: text after the closing quote: "lines\\" junk".`);
+  });
+
+  test('a missing --env-file: node itself refuses it before the command starts, unless `--` comes first', () => {
+    // Node.js reads an `--env-file` among its arguments even after the script's path (README "Exit codes": 9), so
+    // npm's `#!/usr/bin/env node` command cannot answer for it; the pip command's launcher passes `--`.
+    const args = ['run', '--local', '--app', app, '--script', 'check', '--env-file', join(dir, 'no-such.env')];
+    const direct = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    expect(direct.status).toBe(9);
+    expect(direct.stderr).toContain(`no-such.env: not found`);
+    const afterDashes = spawnSync(process.execPath, ['--', BIN, ...args], { encoding: 'utf8' });
+    expect(afterDashes.status).toBe(3);
+    expect(afterDashes.stderr).toContain(`error: cannot read --env-file ${join(dir, 'no-such.env')}: ENOENT`);
   });
 
   test('--env NAME of a variable this shell does not have is a usage error', async () => {

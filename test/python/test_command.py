@@ -119,10 +119,20 @@ def test_node_replaces_the_command_and_gets_its_arguments_and_stdin_unchanged(fa
     lines = stdout.splitlines()
     # exec: node runs in the process the caller started, so signals sent to it and its exit status are node's.
     assert lines[0] == f"pid {process.pid}"
-    assert lines[1].startswith("arg <") and lines[1].endswith("/cdk_deployment_script/_jsii/bin/cdk-deployment-script.js>")
-    assert lines[2:-1] == [f"arg <{a}>" for a in arguments]
+    assert lines[1] == "arg <-->"
+    assert lines[2].startswith("arg <") and lines[2].endswith("/cdk_deployment_script/_jsii/bin/cdk-deployment-script.js>")
+    assert lines[3:-1] == [f"arg <{a}>" for a in arguments]
     assert lines[-1] == "stdin <from stdin>"
     assert stderr == "to stderr\n"
+
+
+def test_a_missing_env_file_is_the_commands_to_report_not_nodes(run, synthesized_app, tmp_path):
+    # node itself exits 9 ("node: FILE: not found") on an `--env-file` it finds among its arguments, even after the
+    # script's path, unless `--` comes first.
+    result = run("run", "--local", "--app", synthesized_app, "--script", "migrate", "--env-file", "no-such.env",
+                 cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "cannot read --env-file no-such.env" in result.stderr
 
 
 @pytest.mark.parametrize("code", [1, 3, 4, 42])

@@ -92,10 +92,15 @@ export function containerEngine(env: NodeJS.ProcessEnv = process.env): { engine?
 }
 
 /** Names whose values are not shown: the task's secrets, and what looks like a credential. */
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|CONNECTION_STRING|_KEY$|^AWS_ACCESS_KEY_ID$/i;
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|_KEY$|^AWS_ACCESS_KEY_ID$/i;
+/** A connection string may hold credentials, and is shown only when it plainly holds none. */
+const CONNECTION_STRING_NAME = /CONNECTION_STRING/i;
+/** `scheme://host[:port][/path]` (a JDBC URL too): no user, password, query or `;key=value` pair to hold a secret. */
+const URL_WITHOUT_CREDENTIALS = /^(?:jdbc:)?[a-z][\w+.-]*:\/\/[\w.-]+(?::\d+)?(?:\/[\w.-]*)*$/i;
 
 export function maskedValue(name: string, value: string, secrets: readonly string[]): string {
   if (secrets.includes(name) || SECRET_NAME.test(name) || value.includes('{{resolve:')) return '****';
+  if (CONNECTION_STRING_NAME.test(name) && !URL_WITHOUT_CREDENTIALS.test(value)) return '****';
   return value;
 }
 

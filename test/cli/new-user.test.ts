@@ -56,7 +56,8 @@ test('the cleanup script imports @aws-sdk/client-s3: the command says what to in
 });
 
 test('run --local of the task without a container engine prints what it would run, secrets masked, and exits 4', async () => {
-  const { code, stdout, stderr } = await runCli(['run', '--local', '--script', 'Migrate', '--env', 'DB_PASSWORD=hunter2'],
+  const { code, stdout, stderr } = await runCli(['run', '--local', '--script', 'Migrate', '--env', 'DB_PASSWORD=hunter2',
+    '--env', 'STP_DB_CONNECTION_STRING=postgresql://localhost:5432/app'],
     { cwd: dir, env: { AWS_REGION: 'eu-west-1', PATH: '/nonexistent' } });
   expect(code).toBe(4);
   expect(stderr).toContain('No container engine to run task Migrate of CliStack: neither docker nor podman is on PATH. This is what would run:');
@@ -68,7 +69,9 @@ test('run --local of the task without a container engine prints what it would ru
   // The secrets ECS would read have their places, masked, for whoever runs it by hand.
   expect(stdout).toContain("  -e STP_DB_PASSWORD='****' \\\n");
   expect(stdout).toMatch(/ {2}public\.ecr\.aws\/docker\/library\/php:8\.3-cli php artisan migrate --force\n$/);
-  expect(stderr).toMatch(/STP_DB_CONNECTION_STRING {2}← /);
+  expect(stderr).toMatch(/STP_DB_HOST {2}← /);
+  // A connection string that holds no credential is shown as given, to check it.
+  expect(stdout).toContain("  -e STP_DB_CONNECTION_STRING=postgresql://localhost:5432/app \\\n");
 });
 
 test('logs has its help', async () => {

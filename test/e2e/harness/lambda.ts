@@ -294,13 +294,16 @@ export class LambdaEmulator {
 
     const warm = this.keepWarm && node;
     let sandbox = warm ? this.idle.get(config.functionName)?.shift() : undefined;
+    // Where this invocation's output starts in the process's log: taken before the process has the invocation, which
+    // a warm one may run and log at once, before this process is scheduled again.
+    let logStart = 0;
     if (sandbox) {
+      logStart = statSync(sandbox.logFile).size;
       sandbox.child.stdin!.write(`${invocationFile}\n`);
     } else {
       sandbox = startSandbox(command, warm ? [...args, '--warm'] : args, config.codeDirectory, env, warm ? join(dir, `sandbox-${requestId}.log`) : logFile, warm);
     }
     const { child, exited } = sandbox;
-    const logStart = statSync(sandbox.logFile).size;
     const fault = this.takeProcessFault(config.functionName);
     if (fault === 'kill') child.kill('SIGKILL');
     if (fault === 'hang') child.kill('SIGSTOP');
